@@ -1,0 +1,194 @@
+"""Shared fixtures: a fresh app per test on its own SQLite file, signed-in clients, a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from trip_companion import accounts, create_app, db, demo
+from trip_companion.models import Role, User
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct horse battery staple"
+EMAILS = {role: email for role, email, _name in demo.PEOPLE}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/, or skip the test saying why."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here: ../shared/ sits beside the checkout only in CI "
+                    "and on developer machines")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """One database migrated by Alembic; each test gets a copy (fast, and still real)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def build_app(data_dir: Path, template: Path, **extra):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, data_dir / "trip-companion.sqlite3")
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **extra})
+
+
+def seed_demo(app) -> None:
+    """The demo school with known passwords for every account."""
+    with app.app_context():
+        session = app.extensions["trip_companion.sessions"]()
+        demo.run(session, datetime.now(UTC))
+        known = accounts.hash_password(PASSWORD)
+        for user in session.query(User):
+            user.password_hash = known
+        session.commit()
+        session.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, migrated_template) -> Path:
+    """The migrated database with the demo school seeded once (argon2 is slow on purpose)."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    app = build_app(data_dir, migrated_template)
+    seed_demo(app)
+    app.extensions["trip_companion.engine"].dispose()
+    return data_dir / "trip-companion.sqlite3"
+
+
+@pytest.fixture
+def app(tmp_path, demo_template):
+    app = build_app(tmp_path / "data", demo_template)
+    yield app
+    app.extensions["trip_companion.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A session of the test's own, outside any app context (views keep theirs)."""
+    s = app.extensions["trip_companion.sessions"]()
+    yield s
+    s.close()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+class Auth:
+    """Sign a test client in as one of the demo roles, through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = ""
+
+    def login(self, role: Role | str, password: str = PASSWORD):
+        email = EMAILS[Role(role)] if role in set(Role) else role
+        page = self.client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        response = self.client.post("/login", data={"email": email, "password": password,
+                                                    "csrf_token": token})
+        self.token = csrf_from(self.client.get("/").get_data(as_text=True)) \
+            if response.status_code == 302 else token
+        return response
+
+    def post(self, url: str, **kwargs):
+        if not self.token:
+            self.token = csrf_from(self.client.get("/login").get_data(as_text=True))
+        headers = {"X-CSRFToken": self.token, **kwargs.pop("headers", {})}
+        return self.client.post(url, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+# --- a real server on 127.0.0.1 and the real Chromium -------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (bin/test does)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 390, "height": 844},
+            "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+def browser_login(page, base_url: str, role: Role) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#email", EMAILS[role])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A real PostgreSQL server on loopback for the session (skipped where none is installed)."""
+    from tests.pg import Cluster
+
+    cluster = Cluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request):
+    """A fresh, empty PostgreSQL database for one test."""
+    name = "t_" + re.sub(r"\W", "_", request.node.name)[:40].lower() + f"_{os.getpid()}"
+    return pg_cluster.create_database(name)

@@ -1,0 +1,188 @@
+"""The ``trip-companion`` command: Flask's CLI group plus our own commands."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trip_companion import accounts, db, demo, register
+from trip_companion.models import Role, School, utcnow
+
+
+def main() -> None:
+    """Entry point of the ``trip-companion`` console script."""
+    from trip_companion import create_app
+
+    FlaskGroup(create_app=lambda: create_app(),
+               help="Trip Companion: school trip photos, posted safely.").main()
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(pupils_group)
+    for command in _domain_commands():
+        app.cli.add_command(command)
+
+
+def _domain_commands() -> list[click.Command]:
+    try:  # TEMP until media lands
+        from trip_companion.media.cli import strip
+    except ImportError:
+        return []
+    return [strip]
+
+
+@contextmanager
+def session_scope():
+    """A session that commits on success and rolls back on any error."""
+    session: Session = current_app.extensions["trip_companion.sessions"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def school_for(session: Session, school_id: int | None) -> School:
+    """The school a command acts on: the one given, or the only one there is."""
+    if school_id is not None:
+        school = session.get(School, school_id)
+    else:
+        schools = session.scalars(select(School)).all()
+        if len(schools) > 1:
+            raise click.UsageError("There are several schools: pass --school ID.")
+        school = schools[0] if schools else None
+    if school is None:
+        raise click.UsageError("No school yet: run `trip-companion demo` or add one.")
+    return school
+
+
+@click.group("db")
+def db_group() -> None:
+    """Manage the database."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply every migration the database is missing."""
+    db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database is up to date.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create (or refresh) the demo school, its staff, events and register."""
+    db.upgrade(current_app.config["DATABASE_URL"])
+    with session_scope() as session:
+        result = demo.run(session, utcnow())
+        name = result.school.name
+    click.echo(f"Demo school: {name}")
+    if result.created_logins:
+        click.echo("Logins (shown once; write them down):")
+        for role, email, password in result.created_logins:
+            click.echo(f"  {role:<14} {email:<24} {password}")
+    else:
+        click.echo("Demo accounts already exist; their passwords were shown when they were "
+                   "made. Reset one with `trip-companion users set-password --email E`.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (a production WSGI server) after upgrading the database."""
+    import waitress
+
+    db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo(f"Trip Companion on http://{host}:{port}/  (Ctrl-C stops it)")
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage staff accounts."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--school", "school_id", type=int)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_add(email: str, name: str, role: str, school_id: int | None,
+              password_stdin: bool) -> None:
+    """Add a staff account."""
+    password = _read_password(password_stdin)
+    try:
+        with session_scope() as session:
+            school = school_for(session, school_id)
+            user = accounts.add_user(session, school, email=email, name=name, role=role,
+                                     password=password)
+            click.echo(f"Added {user.name} <{user.email}> as {user.role.label}.")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@users_group.command("set-password")
+@click.option("--email", required=True)
+@click.option("--school", "school_id", type=int)
+@click.option("--password-stdin", is_flag=True)
+@with_appcontext
+def users_set_password(email: str, school_id: int | None, password_stdin: bool) -> None:
+    """Set a new password (this signs the person out everywhere)."""
+    password = _read_password(password_stdin)
+    try:
+        with session_scope() as session:
+            user = accounts.find_user(session, school_for(session, school_id), email)
+            if user is None:
+                raise click.ClickException(f"No account for {email}.")
+            accounts.set_password(user, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Password changed.")
+
+
+@click.group("pupils")
+def pupils_group() -> None:
+    """Manage the pupil register."""
+
+
+@pupils_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_id", type=int)
+@with_appcontext
+def pupils_import(csv_file: Path, school_id: int | None) -> None:
+    """Import the register CSV exported by the school's information system."""
+    try:
+        rows = register.parse(csv_file.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException("The file isn't UTF-8 text; export it as CSV UTF-8.") from exc
+    except register.RegisterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with session_scope() as session:
+        added, updated = register.import_rows(session, school_for(session, school_id), rows)
+    click.echo(f"Imported {len(rows)} pupils: {added} new, {updated} updated.")

@@ -1,0 +1,18 @@
+"""The web layer: thin Flask blueprints over the domain modules."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from trip_companion.web import access, auth, context, errors, events, home, security, shell
+
+
+def init_app(app: Flask) -> None:
+    """Attach database sessions, security, access rules and every blueprint to ``app``."""
+    context.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    for module in (auth, home, events, shell):
+        app.register_blueprint(module.bp)

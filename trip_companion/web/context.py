@@ -1,0 +1,72 @@
+"""Per-request database session and the helpers every view shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, current_app, g, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from trip_companion import db
+
+# sha384 of static/vendor/htmx/htmx-2.0.11.min.js, checked by tests/test_shell.py.
+HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+
+def init_app(app: Flask) -> None:
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["trip_companion.engine"] = engine
+    app.extensions["trip_companion.sessions"] = db.make_sessionmaker(engine)
+    app.teardown_appcontext(close_db)
+    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["htmx_integrity"] = HTMX_INTEGRITY
+    app.jinja_env.filters["local_time"] = local_time
+
+
+def get_db() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db" not in g:
+        g.db = current_app.extensions["trip_companion.sessions"]()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def wants_fragment() -> bool:
+    """True when htmx asks for a partial: not for boosted links or history restores."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
+    """Render the page, or only its fragment when htmx asks; caches keyed on HX-Request."""
+    template = fragment if fragment and wants_fragment() else page
+    response = current_app.make_response((render_template(template, **context), status))
+    response.vary.add("HX-Request")
+    return response
+
+
+def static_url(filename: str) -> str:
+    """URL of a static file with a content hash, so phones never run stale code."""
+    from trip_companion.web.shell import asset_version
+
+    return f"/static/{filename}?v={asset_version(filename)}"
+
+
+def school_zone() -> ZoneInfo:
+    """The signed-in user's school timezone (Europe/London before sign-in)."""
+    if current_user and current_user.is_authenticated:
+        return ZoneInfo(current_user.school.timezone)
+    return ZoneInfo("Europe/London")
+
+
+def local_time(value: datetime) -> str:
+    """Show a stored UTC time in the school's own clock, e.g. "Sat 21 Nov, 16:30"."""
+    return value.astimezone(school_zone()).strftime("%a %-d %b, %H:%M")
