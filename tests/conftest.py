@@ -102,21 +102,54 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def approve_pending(app, email: str) -> str | None:
+    """As the headteacher would: approve the user's newest pending device; return its code."""
+    from trip_companion import devices
+    from trip_companion.models import Device, DeviceStatus
+
+    session = app.extensions["trip_companion.sessions"]()
+    try:
+        user = session.query(User).filter_by(email=email).one()
+        device = (session.query(Device).filter_by(user_id=user.id, status=DeviceStatus.PENDING)
+                  .order_by(Device.id.desc()).first())
+        if device is None:
+            return None
+        head = session.query(User).filter_by(school_id=user.school_id,
+                                             role=Role.HEADTEACHER).first()
+        code = devices.approve(session, device, head)
+        session.commit()
+        return code
+    finally:
+        session.close()
+
+
 class Auth:
-    """Sign a test client in as one of the demo roles, through the real login form."""
+    """Sign a test client in as one of the demo roles, through the real login form.
+
+    A new device waits for the headteacher (R13); ``approve=True`` plays the headteacher's
+    part and types the passcode, so tests of other features start on a trusted device.
+    """
 
     def __init__(self, client):
         self.client = client
         self.token = ""
 
-    def login(self, role: Role | str, password: str = PASSWORD):
+    def login(self, role: Role | str, password: str = PASSWORD, approve: bool = True):
         email = EMAILS[Role(role)] if role in set(Role) else role
         page = self.client.get("/login")
         token = csrf_from(page.get_data(as_text=True))
         response = self.client.post("/login", data={"email": email, "password": password,
                                                     "csrf_token": token})
-        self.token = csrf_from(self.client.get("/").get_data(as_text=True)) \
-            if response.status_code == 302 else token
+        if response.status_code != 302:
+            self.token = token
+            return response
+        self.token = csrf_from(self.client.get("/device/waiting", follow_redirects=True)
+                               .get_data(as_text=True))
+        code = approve_pending(self.client.application, email) if approve else None
+        if code:
+            done = self.client.post("/device/passcode", data={"passcode": code,
+                                                              "csrf_token": self.token})
+            assert done.status_code == 302, done.get_data(as_text=True)
         return response
 
     def post(self, url: str, **kwargs):
@@ -168,12 +201,19 @@ def live_server(app):
         yield server
 
 
-def browser_login(page, base_url: str, role: Role) -> None:
+def browser_login(page, base_url: str, role: Role, app=None) -> None:
+    """Sign in through the form; on a new device, get the passcode approved and type it."""
     page.goto(f"{base_url}/login")
     page.fill("#email", EMAILS[role])
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(lambda url: url.endswith("/") or "/device/waiting" in url)
+    if "/device/waiting" in page.url:
+        assert app is not None, "pass app= so the headteacher's approval can be played"
+        code = approve_pending(app, EMAILS[role])
+        page.fill("#passcode", code)
+        page.get_by_role("button", name="Approve this device").click()
+        page.wait_for_url(f"{base_url}/")
 
 
 @pytest.fixture(scope="session")

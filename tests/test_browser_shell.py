@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_teacher_sees_trip_and_shell_opens_offline(page, context, live_server):
-    browser_login(page, live_server.url, Role.STAFF)
+    browser_login(page, live_server.url, Role.STAFF, live_server.app)
     expect(page.locator("h1")).to_contain_text("Hello, Ms Amara Okafor")
     trip = page.locator("article.event", has_text="Year 6 residential")
     expect(trip).to_be_visible()
@@ -38,7 +38,7 @@ def test_teacher_sees_trip_and_shell_opens_offline(page, context, live_server):
 def test_no_console_errors_or_csp_violations(page, live_server):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    browser_login(page, live_server.url, Role.HEADTEACHER)
+    browser_login(page, live_server.url, Role.HEADTEACHER, live_server.app)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.reload()
@@ -47,7 +47,7 @@ def test_no_console_errors_or_csp_violations(page, live_server):
 
 
 def test_htmx_boosted_navigation_keeps_csrf(page, live_server):
-    browser_login(page, live_server.url, Role.STAFF)
+    browser_login(page, live_server.url, Role.STAFF, live_server.app)
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
     expect(page.locator(".flash")).to_have_text("You are signed out.")

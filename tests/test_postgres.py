@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import EMAILS, PASSWORD, csrf_from
-from trip_companion import accounts, create_app, db, demo, register
+from tests.conftest import PASSWORD, Auth
+from trip_companion import accounts, audit, create_app, db, demo, register
 from trip_companion.models import Event, Pupil, Role, User, utcnow
 
 
@@ -20,12 +20,10 @@ def test_migrate_demo_and_sign_in_on_postgres(tmp_path, pg_url):
     session.commit()
     assert session.query(User).count() == 4 and session.query(Event).count() == 2
 
-    client = app.test_client()
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": EMAILS[Role.STAFF], "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    assert "Year 6 residential" in client.get("/").get_data(as_text=True)
+    auth = Auth(app.test_client())
+    assert auth.login(Role.STAFF).status_code == 302
+    assert "Year 6 residential" in auth.client.get("/").get_data(as_text=True)
+    assert audit.verify(session, session.query(User).first().school_id).ok
 
     start = session.query(Event).first().starts_at
     assert start.tzinfo is not None  # aware datetimes survive the round trip

@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trip_companion import accounts, db, demo, register
+from trip_companion import accounts, audit, db, demo, register
 from trip_companion.models import Role, School, utcnow
 
 
@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(users_group)
     app.cli.add_command(pupils_group)
+    app.cli.add_command(audit_group)
     for command in _domain_commands():
         app.cli.add_command(command)
 
@@ -186,3 +187,22 @@ def pupils_import(csv_file: Path, school_id: int | None) -> None:
     with session_scope() as session:
         added, updated = register.import_rows(session, school_for(session, school_id), rows)
     click.echo(f"Imported {len(rows)} pupils: {added} new, {updated} updated.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail (R17)."""
+
+
+@audit_group.command("verify")
+@click.option("--school", "school_id", type=int, help="One school (default: every school).")
+@with_appcontext
+def audit_verify(school_id: int | None) -> None:
+    """Check the hash chain; name the first entry that was changed or removed."""
+    with session_scope() as session:
+        ids = [school_id] if school_id else list(session.scalars(select(School.id)))
+        verdicts = [(i, audit.verify(session, i)) for i in ids]
+    for school, verdict in verdicts:
+        click.echo(f"school {school}: {'OK' if verdict.ok else 'BROKEN'}: {verdict.message}")
+    if not all(v.ok for _, v in verdicts):
+        sys.exit(1)

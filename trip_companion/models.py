@@ -149,8 +149,16 @@ class Device(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time passcode the headteacher reads out: only its hash is kept.
+    passcode_hash: Mapped[str | None] = mapped_column(String(200))
+    passcode_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    passcode_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the headteacher; the device sends a fresh inventory the next time it opens.
+    inventory_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 event_staff = Table(
@@ -190,3 +198,95 @@ class Pupil(Base):
     class_name: Mapped[str] = mapped_column(String(50))
     photo_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     name_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PhotoSource(enum.StrEnum):
+    CAMERA = "camera"    # taken in the app: the app deletes its copy and verifies it
+    GALLERY = "gallery"  # chosen or shared from the phone's gallery: the teacher attests
+
+
+class Photo(Base):
+    """A photo received clean from a device. Only the clean copy is ever stored."""
+
+    __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("device_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    # The phone's own id for the photo, sent as Idempotency-Key: a retry finds this row.
+    client_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[PhotoSource] = mapped_column(Enum(PhotoSource, native_enum=False, length=10))
+    received_sha256: Mapped[str] = mapped_column(String(64))
+    received_bytes: Mapped[int] = mapped_column(Integer)
+    clean_sha256: Mapped[str] = mapped_column(String(64))
+    clean_bytes: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str | None] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[str] = mapped_column(Text, default="{}")  # JSON report from the sanitizer
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Verified by the app on the device that sent it: its store no longer holds these bytes.
+    device_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_from_device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    deleted_sha256: Mapped[str | None] = mapped_column(String(64))
+    # For gallery photos: the teacher says they deleted the original from the phone's gallery.
+    gallery_attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gallery_attested_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The clean copy itself is discarded on the retention schedule.
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    device: Mapped[Device] = relationship(foreign_keys=[device_id])
+
+    @property
+    def removed_from_phone(self) -> bool:
+        if self.source == PhotoSource.GALLERY:
+            return self.device_deleted_at is not None and self.gallery_attested_at is not None
+        return self.device_deleted_at is not None
+
+
+class DeviceInventory(Base):
+    """What a device last said its store still holds: the inspection view compares it."""
+
+    __tablename__ = "device_inventory"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    items: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{"id", "sha256", "state"}]
+
+
+class AuditHead(Base):
+    """The newest link of a school's audit chain; updating it first serialises writers."""
+
+    __tablename__ = "audit_head"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+class AuditEntry(Base):
+    """One act, append-only; ``hash`` covers the entry and the hash of the one before."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("school_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    security: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    device_id: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from trip_companion.web import access, auth, context, errors, events, home, security, shell
+from trip_companion.web import (
+    access,
+    auth,
+    capture,
+    context,
+    devices,
+    errors,
+    events,
+    home,
+    security,
+    shell,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -13,6 +24,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app)
     access.init_app(app)
+    devices.init_app(app)
     errors.init_app(app)
-    for module in (auth, home, events, shell):
+    for module in (auth, home, events, capture, devices, shell):
         app.register_blueprint(module.bp)

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from trip_companion import accounts
+from trip_companion import accounts, audit, devices
 from trip_companion.models import User
+from trip_companion.web import devices as web_devices
 from trip_companion.web.access import public, signed_in
 from trip_companion.web.context import get_db, render
 from trip_companion.web.security import limiter
@@ -66,13 +67,40 @@ def login():
             user = accounts.authenticate(db, form.email.data, form.password.data)
         except accounts.LoginRefused as exc:
             db.rollback()
+            _record_failure(db, form.email.data)
             error = str(exc)
         else:
-            db.commit()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return _signed_in(db, user)
     status = 401 if error else (400 if form.errors else 200)
     return render("auth/login.html", form=form, error=error, status=status)
+
+
+def _signed_in(db, user: User):
+    """Start the session and find (or register) the device it comes from."""
+    device, token, created = devices.for_login(
+        db, user, request.cookies.get(web_devices.COOKIE), request.user_agent.string)
+    audit.record(db, user.school_id, "auth.login", actor=user, device=device,
+                 subject=f"user:{user.id}", security=True,
+                 details={"device": device.name, "status": device.status.value})
+    if created and device.status.value == "pending":
+        audit.record(db, user.school_id, "device.requested", actor=user, device=device,
+                     subject=f"device:{device.id}", security=True,
+                     details={"name": device.name})
+    db.commit()
+    login_user(user)
+    if created and device.status.value == "pending":
+        web_devices.announce(device)
+    response = redirect(_safe_next(request.args.get("next")))
+    return web_devices.remember(response, token)
+
+
+def _record_failure(db, email: str) -> None:
+    """Failed logins for a known account go in its school's audit trail."""
+    for user in db.scalars(select(User).where(User.email == accounts.normalise_email(email))):
+        audit.record(db, user.school_id, "auth.login_failed", subject=f"user:{user.id}",
+                     security=True, details={"email": user.email,
+                                             "address": request.remote_addr})
+    db.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -87,6 +115,10 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @signed_in
 def logout():
+    db = get_db()
+    audit.record(db, current_user.school_id, "auth.logout", actor=current_user,
+                 subject=f"user:{current_user.id}", security=True)
+    db.commit()
     logout_user()
     flash("You are signed out.")
     response = redirect(url_for("auth.login"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Request, Response, current_app, g, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,20 @@ from trip_companion import db
 HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
+class MemoryRequest(Request):
+    """Keep uploaded files in memory: original photo bytes must never touch the disk.
+
+    Werkzeug spools uploads over 500 KB to a temporary file; MAX_CONTENT_LENGTH bounds
+    what we hold instead.
+    """
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None,
+                         content_length=None):
+        return io.BytesIO()
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = MemoryRequest
     engine = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["trip_companion.engine"] = engine
     app.extensions["trip_companion.sessions"] = db.make_sessionmaker(engine)
@@ -30,6 +44,15 @@ def get_db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["trip_companion.sessions"]()
     return g.db
+
+
+def store():
+    """The configured photo store (local disk or S3), built once per app."""
+    from trip_companion.media.storage import store_from_config
+
+    if "trip_companion.store" not in current_app.extensions:
+        current_app.extensions["trip_companion.store"] = store_from_config(current_app.config)
+    return current_app.extensions["trip_companion.store"]
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -1,0 +1,165 @@
+"""Devices: each browser a person signs in from is known by a random token in a cookie.
+
+Only the token's SHA-256 is stored, so a database leak gives nobody a device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
+
+# Passcodes are short-lived and tried at most five times; argon2 keeps a leaked row useless.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def describe(user_agent: str) -> str:
+    """A human name for the device from its user agent, e.g. "Chrome on Android"."""
+    from ua_parser import parse
+
+    result = parse(user_agent or "")
+    browser = result.user_agent.family if result.user_agent else "Browser"
+    system = result.os.family if result.os else "unknown system"
+    if result.device and result.device.family not in (None, "Other", "Generic Smartphone"):
+        system = f"{system} ({result.device.family})"
+    return f"{browser} on {system}"[:200]
+
+
+def find(db: Session, token: str | None) -> Device | None:
+    if not token:
+        return None
+    return db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+
+
+def for_login(db: Session, user: User, token: str | None, user_agent: str,
+              now: datetime | None = None) -> tuple[Device, str, bool]:
+    """The device this login comes from: the known one, or a new pending one (R13).
+
+    Returns (device, token, created). The very first headteacher device of a school is
+    trusted at once: somebody has to be able to approve the rest.
+    """
+    device = find(db, token)
+    now = now or utcnow()
+    if device is not None and device.user_id == user.id and device.status != DeviceStatus.REVOKED:
+        device.last_seen_at = now
+        return device, token, False
+    status = DeviceStatus.TRUSTED if _first_head_device(db, user) else DeviceStatus.PENDING
+    token = secrets.token_urlsafe(32)
+    device = Device(school_id=user.school_id, user_id=user.id, token_hash=token_hash(token),
+                    name=describe(user_agent), user_agent=user_agent[:1000], status=status,
+                    last_seen_at=now, approved_at=now if status == DeviceStatus.TRUSTED else None,
+                    expires_at=now + DEFAULT_LIFETIME if status == DeviceStatus.TRUSTED else None)
+    db.add(device)
+    db.flush()
+    return device, token, True
+
+
+def _first_head_device(db: Session, user: User) -> bool:
+    if user.role != Role.HEADTEACHER:
+        return False
+    trusted = db.scalar(select(Device.id).join(User, Device.user_id == User.id).where(
+        Device.school_id == user.school_id, User.role == Role.HEADTEACHER,
+        Device.status == DeviceStatus.TRUSTED).limit(1))
+    return trusted is None
+
+
+PASSCODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+DEFAULT_LIFETIME = timedelta(weeks=15)  # about a term; the profile may set another
+
+
+class DeviceError(ValueError):
+    """A device request that can't be honoured, in words the person can act on."""
+
+
+def pending(db: Session, school_id: int) -> list[Device]:
+    return list(db.scalars(select(Device).where(Device.school_id == school_id,
+                                                Device.status == DeviceStatus.PENDING)
+                           .order_by(Device.created_at)))
+
+
+def approve(db: Session, device: Device, approver: User, now: datetime | None = None) -> str:
+    """Issue the one-time 6-digit passcode the headteacher reads to the device's owner."""
+    if device.school_id != approver.school_id or device.status != DeviceStatus.PENDING:
+        msg = "This device isn't waiting for approval."
+        raise DeviceError(msg)
+    now = now or utcnow()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    device.passcode_hash = _hasher.hash(code)
+    device.passcode_expires_at = now + PASSCODE_TTL
+    device.passcode_attempts = 0
+    device.approved_by = approver.id
+    return code
+
+
+def enter_passcode(db: Session, device: Device, code: str, now: datetime | None = None,
+                   lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+    """Trust the device if ``code`` is its live passcode; count and limit wrong tries."""
+    now = now or utcnow()
+    if device.status != DeviceStatus.PENDING or device.passcode_hash is None:
+        msg = "There's no passcode for this device yet. Ask your headteacher to approve it."
+        raise DeviceError(msg)
+    if device.passcode_attempts >= MAX_ATTEMPTS:
+        msg = "Too many wrong passcodes. Ask again, and the headteacher will get a new code."
+        raise DeviceError(msg)
+    if device.passcode_expires_at is None or now > device.passcode_expires_at:
+        _forget_passcode(device)
+        msg = "That passcode has expired (they last 10 minutes). Ask for a new one."
+        raise DeviceError(msg)
+    if not _verify_code(device.passcode_hash, code.strip()):
+        device.passcode_attempts += 1
+        left = MAX_ATTEMPTS - device.passcode_attempts
+        msg = f"That passcode isn't right. {left} tries left." if left else \
+            "Too many wrong passcodes. Ask again, and the headteacher will get a new code."
+        raise DeviceError(msg)
+    _forget_passcode(device)
+    device.status = DeviceStatus.TRUSTED
+    device.approved_at = now
+    device.expires_at = now + lifetime
+
+
+def _forget_passcode(device: Device) -> None:
+    device.passcode_hash = None
+    device.passcode_expires_at = None
+
+
+def _verify_code(code_hash: str, code: str) -> bool:
+    try:
+        return _hasher.verify(code_hash, code)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def ask_again(device: Device) -> None:
+    """Start a fresh request after too many tries or an expired code."""
+    if device.status != DeviceStatus.PENDING:
+        msg = "This device isn't waiting for approval."
+        raise DeviceError(msg)
+    _forget_passcode(device)
+    device.passcode_attempts = 0
+    device.approved_by = None
+
+
+def revoke(device: Device, now: datetime | None = None) -> None:
+    """Revoke: every session on the device ends at its next request."""
+    device.status = DeviceStatus.REVOKED
+    device.revoked_at = now or utcnow()
+    _forget_passcode(device)
+
+
+def is_usable(device: Device | None, now: datetime | None = None) -> bool:
+    """A trusted device whose term has not run out."""
+    if device is None or device.status != DeviceStatus.TRUSTED:
+        return False
+    return device.expires_at is None or (now or utcnow()) < device.expires_at
