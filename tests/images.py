@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import io
+import random
 
 from PIL import Image
 
 GPS_IFD = 0x8825
 
 
-def gps_jpeg(size=(640, 480), colour=(30, 120, 200), orientation: int = 1) -> bytes:
-    """A JPEG with Make/Model, a date, an orientation and a GPS position in its EXIF."""
-    image = Image.new("RGB", size, colour)
+def gps_jpeg(size=(640, 480), colour=(30, 120, 200), orientation: int = 1,
+             noise: bool = False) -> bytes:
+    """A JPEG with Make/Model, a date, an orientation and a GPS position in its EXIF.
+
+    ``noise`` fills it with random pixels, which JPEG can't compress: a large file.
+    """
+    if noise:
+        image = Image.frombytes("RGB", size, random.Random(7).randbytes(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, colour)
     for x in range(0, size[0], 40):  # some detail, so it's a photo and not a flat colour
         image.paste((255, 255, 255), (x, 0, x + 8, size[1]))
     exif = Image.Exif()

@@ -16,7 +16,7 @@ def sample_values(session) -> dict[str, object]:
     """A real value for every URL parameter a route can take; new parameters must be added."""
     event = session.query(Event).order_by(Event.id).first()
     return {"event_id": event.id, "filename": "css/app.css", "photo_id": 1,
-            "device_id": 9999}
+            "device_id": 9999, "incident_id": 9999}
 
 
 def routes(app: Flask):

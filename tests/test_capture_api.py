@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import socket
 import tempfile
@@ -11,7 +12,7 @@ import threading
 import httpx
 import pytest
 
-from tests.conftest import EMAILS, PASSWORD, LiveServer, csrf_from
+from tests.conftest import EMAILS, PASSWORD, LiveServer, approve_pending, csrf_from
 from tests.images import gps_jpeg, has_exif
 from trip_companion.models import DeviceInventory, Event, Photo, Role
 
@@ -23,7 +24,7 @@ def trip(session) -> Event:
 def upload(auth, event_id, data, key="photo-key-0001", source="camera", name="p.jpg"):
     return auth.post("/api/photos", headers={"Idempotency-Key": key},
                      data={"event_id": str(event_id), "source": source,
-                           "photo": (__import__("io").BytesIO(data), name, "image/jpeg")},
+                           "photo": (io.BytesIO(data), name, "image/jpeg")},
                      content_type="multipart/form-data")
 
 
@@ -70,11 +71,17 @@ def test_same_key_for_different_bytes_is_refused(app, teacher, session):
     assert session.query(Photo).count() == 1
 
 
-def login_httpx(url: str) -> tuple[httpx.Client, str]:
+def login_httpx(app, url: str) -> tuple[httpx.Client, str]:
+    """Sign in over real HTTP, getting the new device approved on the way."""
     client = httpx.Client(base_url=url, timeout=30)
     token = csrf_from(client.get("/login").text)
     client.post("/login", data={"email": EMAILS[Role.STAFF], "password": PASSWORD,
                                 "csrf_token": token})
+    waiting = client.get("/device/waiting")
+    code = approve_pending(app, EMAILS[Role.STAFF])
+    if code:
+        client.post("/device/passcode", data={"passcode": code,
+                                              "csrf_token": csrf_from(waiting.text)})
     return client, csrf_from(client.get("/").text)
 
 
@@ -82,7 +89,7 @@ def test_same_key_concurrently_is_one_photo(app, session):
     event_id = trip(session).id
     data = gps_jpeg(size=(1600, 1200))
     with LiveServer(app) as server:
-        client, token = login_httpx(server.url)
+        client, token = login_httpx(app, server.url)
         barrier, results = threading.Barrier(4), []
 
         def send():
@@ -135,24 +142,36 @@ def test_oversize_upload_is_refused(tmp_path, demo_template, session):
 
 
 def test_no_original_bytes_touch_the_disk(app, teacher, session, monkeypatch):
+    import werkzeug.formparser
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    big = gps_jpeg(size=(1200, 900), noise=True)
+    assert len(big) > 500 * 1024  # werkzeug would spool anything over 500 KB to a file
+    boundary, body = encode_multipart({"event_id": str(trip(session).id), "source": "camera",
+                                       "photo": FileStorage(io.BytesIO(big), "p.jpg",
+                                                            content_type="image/jpeg")})
+
     def refuse(*args, **kwargs):
         raise AssertionError("an upload was spooled to a temporary file")
 
-    for name in ("TemporaryFile", "SpooledTemporaryFile", "NamedTemporaryFile", "mkstemp"):
-        monkeypatch.setattr(tempfile, name, refuse)
-    big = gps_jpeg(size=(2400, 1800))
-    assert len(big) > 500 * 1024 or True  # werkzeug spools anything over 500 KB by default
-    response = upload(teacher, trip(session).id, big)
-    assert response.status_code == 201
+    for module in (tempfile, werkzeug.formparser):
+        # (the store writes the clean copy via mkstemp + rename; that one is allowed)
+        for name in ("TemporaryFile", "SpooledTemporaryFile", "NamedTemporaryFile"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, refuse)
+    response = teacher.post("/api/photos", data=body, headers={"Idempotency-Key": "big-photo-1"},
+                            content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 201, response.get_data(as_text=True)
     monkeypatch.undo()
-    for path in stored_files(app):
-        assert path.read_bytes() != big
+    files = stored_files(app)
+    assert len(files) == 1 and files[0].read_bytes() != big
 
 
 def test_aborted_upload_leaves_nothing(app, session):
     event_id = trip(session).id
     with LiveServer(app) as server:
-        client, token = login_httpx(server.url)
+        client, token = login_httpx(app, server.url)
         cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
         client.close()
         boundary = "XyZ"
@@ -168,7 +187,7 @@ def test_aborted_upload_leaves_nothing(app, session):
                           f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
                           f"Content-Length: {len(body) + 100_000}\r\n\r\n").encode() + body)
         # the connection is gone mid-body; the server must have stored nothing
-        client, token = login_httpx(server.url)
+        client, token = login_httpx(app, server.url)
         assert client.get("/").status_code == 200
         client.close()
     assert session.query(Photo).count() == 0 and stored_files(app) == []

@@ -71,4 +71,4 @@ def test_dashboard_for_headteacher(auth):
     auth.login(Role.HEADTEACHER)
     html = auth.client.get("/").get_data(as_text=True)
     for area in ("Devices", "Inspection", "Posts", "Settings"):
-        assert f">{area}</h2>" in html
+        assert area in html

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -290,3 +291,158 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SchoolProfile(Base):
+    """The school's policy profile (hours, names mode, approvals, networks, retention) as JSON.
+
+    Missing keys fall back to the strictest defaults in ``trip_companion.profile``.
+    """
+
+    __tablename__ = "school_profile"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class PostStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"          # waiting for a senior leader's approval
+    SENT_BACK = "sent_back"      # approval refused with a comment
+    SCHEDULED = "scheduled"      # approved (or needs none) and waiting for its time
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    REMOVED = "removed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Post(Base):
+    __tablename__ = "post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[PostStatus] = mapped_column(Enum(PostStatus, native_enum=False, length=20),
+                                               default=PostStatus.DRAFT, index=True)
+    urgent_reason: Mapped[str | None] = mapped_column(Text)
+    # Overrides of warnings: JSON [{"rule", "reason", "by", "at"}].
+    overrides: Mapped[str] = mapped_column(Text, default="[]")
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    out_of_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    event: Mapped[Event | None] = relationship()
+    photos: Mapped[list[PostPhoto]] = relationship(order_by="PostPhoto.position",
+                                                   cascade="all, delete-orphan")
+    deliveries: Mapped[list[Delivery]] = relationship(cascade="all, delete-orphan")
+
+
+class PostPhoto(Base):
+    __tablename__ = "post_photo"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+    shows_faces: Mapped[bool | None] = mapped_column(Boolean)
+
+    photo: Mapped[Photo] = relationship()
+
+
+class DeliveryStatus(enum.StrEnum):
+    WAITING = "waiting"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    REMOVED = "removed"
+
+
+class Delivery(Base):
+    """One post on one network: the attempt row persisted before the first call."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("post_id", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=20), default=DeliveryStatus.WAITING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote: Mapped[str | None] = mapped_column(Text)  # JSON of the adapter's Published
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Connection(Base):
+    """A network account the school posts through; credentials sealed, never sent out."""
+
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("school_id", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="ok")  # ok, expiring, broken
+    message: Mapped[str] = mapped_column(Text, default="")
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    connected_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedEntry(Base):
+    """A post on the school's own feed page and Atom feed (R18)."""
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("school_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    images: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{"key", "alt", "w", "h"}]
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Incident(Base):
+    """An entry of the e-safety record (R15): what happened, the copy kept, what was done."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # post, reply, report
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    copy_text: Mapped[str] = mapped_column(Text, default="")
+    copy_media: Mapped[str] = mapped_column(Text, default="[]")  # JSON storage keys
+    copy_author: Mapped[str] = mapped_column(String(200), default="")
+    copy_link: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    dealt_with_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actions: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{"action", "at", "by"}]
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

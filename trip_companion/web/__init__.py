@@ -11,8 +11,11 @@ from trip_companion.web import (
     context,
     devices,
     errors,
+    esafety,
     events,
     home,
+    reports,
+    inspect,
     security,
     shell,
 )
@@ -26,5 +29,6 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     devices.init_app(app)
     errors.init_app(app)
-    for module in (auth, home, events, capture, devices, shell):
+    for module in (auth, home, events, capture, devices, inspect, esafety, reports,
+                   shell):
         app.register_blueprint(module.bp)

@@ -9,7 +9,8 @@ from trip_companion import events, photos
 from trip_companion.media import Limits, SanitizeError, render
 from trip_companion.models import Photo, PhotoSource, Role
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, render as render_page, store
+from trip_companion.web.context import get_db, store
+from trip_companion.web.context import render as render_page
 from trip_companion.web.devices import current_device
 from trip_companion.web.security import csrf
 

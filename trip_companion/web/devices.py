@@ -138,7 +138,11 @@ def passcode():
 def ask_again():
     db = get_db()
     device = cookie_device() or abort(404)
-    devices.ask_again(device)
+    try:
+        devices.ask_again(device)
+    except devices.DeviceError as exc:
+        flash(str(exc))
+        return redirect(url_for("home.index"))
     audit.record(db, device.school_id, "device.requested_again", actor=current_user,
                  device=device, subject=f"device:{device.id}", security=True)
     db.commit()
