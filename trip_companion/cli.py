@@ -31,6 +31,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(pupils_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(check_command)
     for command in _domain_commands():
         app.cli.add_command(command)
 
@@ -106,14 +108,60 @@ def demo_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="Queue workers run inside this process (0: run `trip-companion worker`).")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int) -> None:
+def serve_command(host: str, port: int, threads: int, workers: int) -> None:
     """Serve the app with waitress (a production WSGI server) after upgrading the database."""
     import waitress
 
     db.upgrade(current_app.config["DATABASE_URL"])
+    if workers:
+        current_app.extensions["trip_companion.queue"].consumer(workers).start()
     click.echo(f"Trip Companion on http://{host}:{port}/  (Ctrl-C stops it)")
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the job queue: scheduled posts, retries, reminders, retention."""
+    db.upgrade(current_app.config["DATABASE_URL"])
+    consumer = current_app.extensions["trip_companion.queue"].consumer(workers)
+    click.echo(f"Trip Companion worker with {workers} threads (Ctrl-C stops it)")
+    consumer.run()
+
+
+@click.command("check")
+@click.argument("caption")
+@click.option("--school", "school_id", type=int)
+@click.option("--at", "at_text", help="ISO time to check for (default: now).")
+@click.option("--event", "event_id", type=int, help="The event the post belongs to.")
+@click.option("--network", type=click.Choice(["x", "bluesky", "mastodon", "feed", "facebook"]))
+@click.option("--role", default="staff", show_default=True,
+              type=click.Choice(["staff", "senior_leader", "headteacher"]))
+@click.option("--urgent", "urgent_reason", help="Urgent news: the reason (leaders only).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def check_command(caption: str, school_id: int | None, at_text: str | None,
+                  event_id: int | None, network: str | None, role: str,
+                  urgent_reason: str | None, as_json: bool) -> None:
+    """Check a caption against the school's rules; exit 1 when anything blocks."""
+    from trip_companion import checks
+
+    with session_scope() as session:
+        school = school_for(session, school_id)
+        try:
+            report = checks.run(session, school, caption, at_text=at_text, event_id=event_id,
+                                network=network, role=role, urgent_reason=urgent_reason)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        click.echo(checks.describe(report))
+    sys.exit(1 if report.blocking else 0)
 
 
 @click.group("users")

@@ -8,14 +8,16 @@ from trip_companion.web import (
     access,
     auth,
     capture,
+    compose,
     context,
     devices,
     errors,
     esafety,
     events,
+    feed,
     home,
-    reports,
     inspect,
+    reports,
     security,
     shell,
 )
@@ -29,6 +31,6 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     devices.init_app(app)
     errors.init_app(app)
-    for module in (auth, home, events, capture, devices, inspect, esafety, reports,
-                   shell):
+    for module in (auth, home, events, capture, compose, devices, inspect, esafety,
+                   reports, feed, shell):
         app.register_blueprint(module.bp)

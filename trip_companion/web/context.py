@@ -10,7 +10,8 @@ from flask import Flask, Request, Response, current_app, g, render_template, req
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from trip_companion import db
+from trip_companion.runtime import Runtime
+from trip_companion.worker import Queue
 
 # sha384 of static/vendor/htmx/htmx-2.0.11.min.js, checked by tests/test_shell.py.
 HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
@@ -30,9 +31,11 @@ class MemoryRequest(Request):
 
 def init_app(app: Flask) -> None:
     app.request_class = MemoryRequest
-    engine = db.make_engine(app.config["DATABASE_URL"])
-    app.extensions["trip_companion.engine"] = engine
-    app.extensions["trip_companion.sessions"] = db.make_sessionmaker(engine)
+    runtime = Runtime(app.config)
+    app.extensions["trip_companion.runtime"] = runtime
+    app.extensions["trip_companion.engine"] = runtime.engine
+    app.extensions["trip_companion.sessions"] = runtime.sessions
+    app.extensions["trip_companion.queue"] = Queue(app.config, runtime)
     app.teardown_appcontext(close_db)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["htmx_integrity"] = HTMX_INTEGRITY
@@ -46,13 +49,18 @@ def get_db() -> Session:
     return g.db
 
 
+def runtime() -> Runtime:
+    return current_app.extensions["trip_companion.runtime"]
+
+
 def store():
     """The configured photo store (local disk or S3), built once per app."""
-    from trip_companion.media.storage import store_from_config
+    return runtime().store
 
-    if "trip_companion.store" not in current_app.extensions:
-        current_app.extensions["trip_companion.store"] = store_from_config(current_app.config)
-    return current_app.extensions["trip_companion.store"]
+
+def enqueue_due() -> None:
+    """Ask the queue to send whatever is due now (runs inline in immediate mode)."""
+    current_app.extensions["trip_companion.queue"].kick()
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -1,0 +1,36 @@
+"""Retention (R10): the server's clean copy of a photo is discarded on the schedule.
+
+Once a photo has been posted (or was never used), its clean copy is kept for the school's
+retention period and then deleted; the network's copy is then the only public one, and the
+school's feed keeps its own derivative for as long as the post stands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trip_companion import audit, profile
+from trip_companion.models import Photo, School
+
+
+def discard_expired(db: Session, store, now: datetime) -> int:
+    """Delete clean copies older than each school's retention period; return how many."""
+    discarded = 0
+    for school in db.scalars(select(School)):
+        keep = timedelta(days=profile.load(db, school).retention_days)
+        old = db.scalars(select(Photo).where(Photo.school_id == school.id,
+                                             Photo.discarded_at.is_(None),
+                                             Photo.received_at < now - keep)).all()
+        for photo in old:
+            if photo.storage_key:
+                store.delete(photo.storage_key)
+                store.delete(f"thumbs/{photo.storage_key}.jpg")
+            photo.storage_key, photo.discarded_at = None, now
+            audit.record(db, school.id, "photo.discarded", subject=f"photo:{photo.id}",
+                         details={"retention_days": keep.days})
+            discarded += 1
+        db.commit()
+    return discarded
