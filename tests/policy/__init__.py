@@ -1,0 +1,1 @@
+"""Tests for the rules-as-code package, trip_companion.policy."""
