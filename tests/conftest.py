@@ -46,7 +46,8 @@ def migrated_template(tmp_path_factory) -> Path:
 def build_app(data_dir: Path, template: Path, **extra):
     data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(template, data_dir / "trip-companion.sqlite3")
-    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **extra})
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "QUEUE_IMMEDIATE": True,
+                       **extra})
 
 
 def seed_demo(app) -> None:
