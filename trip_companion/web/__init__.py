@@ -19,6 +19,7 @@ from trip_companion.web import (
     inspect,
     reports,
     security,
+    settings,
     shell,
 )
 
@@ -32,5 +33,5 @@ def init_app(app: Flask) -> None:
     devices.init_app(app)
     errors.init_app(app)
     for module in (auth, home, events, capture, compose, devices, inspect, esafety,
-                   reports, feed, shell):
+                   reports, feed, settings, shell):
         app.register_blueprint(module.bp)

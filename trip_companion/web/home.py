@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint
 from flask_login import current_user
-
-from datetime import timedelta
 
 from trip_companion import events, profile, reminders
 from trip_companion.models import Role, utcnow

@@ -59,7 +59,7 @@ def index_csv():
               "median_removal_seconds", "slowest_removal_seconds"]
     lines = [[r.device.name, r.device.user.name, r.event_title, r.uploaded, r.posted,
               r.removed_verified, r.gallery_attested, len(r.outstanding),
-              int(max((o.age for o in r.outstanding)).total_seconds() // 60)
+              int(max(o.age for o in r.outstanding).total_seconds() // 60)
               if r.outstanding else "",
               int(r.median_removal.total_seconds()) if r.median_removal else "",
               int(r.slowest_removal.total_seconds()) if r.slowest_removal else ""]

@@ -1,0 +1,162 @@
+"""Bluesky (AT Protocol) publisher over plain XRPC calls.
+
+Retry safety comes from the record key: we derive it from ``post.key`` and write
+with ``putRecord``, so a repeated publish lands on the same record instead of
+creating a second post. A threadgate with ``allow: []`` under the same key is
+written first, so replies are never open, not even for a moment (R7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
+from trip_companion.publish.bluesky_session import (
+    NAME,
+    BlueskySession,
+    error_detail,
+    token_expired,
+)
+from trip_companion.publish.credentials import CredentialStore
+from trip_companion.publish.errors import PermanentFailure, RetryLater
+from trip_companion.publish.http import HttpPublisher, check, json_or_empty, make_client, send
+from trip_companion.publish.text import HASHTAG, URL, check_post, graphemes, utf8_length
+
+POST = "app.bsky.feed.post"
+THREADGATE = "app.bsky.feed.threadgate"
+DEFAULT_BASE_URL = "https://bsky.social"
+# The lexicon allows 2,000,000 bytes now, but older PDS and AppView versions enforce
+# 1,000,000: render to that and every server accepts it.
+LIMITS = Limits(max_images=4, max_image_bytes=1_000_000, max_chars=300, max_side=2000,
+                max_alt_chars=2000)
+MAX_TEXT_BYTES = 3000
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def record_key(post_key: str) -> str:
+    """A TID-shaped record key that depends on ``post_key`` alone (13 chars, top bit 0)."""
+    digest = hashlib.sha256(f"trip-companion:{post_key}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big") & ((1 << 63) - 1)
+    return "".join(_TID_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """Rich-text facets (UTF-8 byte ranges) that make links and hashtags work."""
+    found = [(m, {"$type": "app.bsky.richtext.facet#link", "uri": m.group()})
+             for m in URL.finditer(text)]
+    found += [(m, {"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)})
+              for m in HASHTAG.finditer(text)]
+    return [{"index": {"byteStart": utf8_length(text[: m.start()]),
+                       "byteEnd": utf8_length(text[: m.end()])}, "features": [feature]}
+            for m, feature in sorted(found, key=lambda pair: pair[0].start())]
+
+
+class BlueskyPublisher(HttpPublisher):
+    """Publishes as the school's Bluesky account with a persisted app-password session."""
+
+    network: ClassVar[str] = "bluesky"
+    can_disable_replies: ClassVar[bool] = True
+    replies_note: ClassVar[str] = "Replies are switched off for every Bluesky post."
+
+    def __init__(self, credentials: CredentialStore, *, base_url: str | None = None,
+                 timeout: httpx.Timeout | float | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        stored = credentials.load(self.network) or {}
+        self._client = make_client(base_url or stored.get("base_url", DEFAULT_BASE_URL),
+                                   timeout, transport)
+        self.session = BlueskySession(credentials, self._client, clock)
+
+    def publish(self, post: OutgoingPost) -> Published:
+        """Write the threadgate, then the post, both under the key derived from post.key."""
+        check_post(post, LIMITS, NAME, graphemes)
+        if utf8_length(post.text) > MAX_TEXT_BYTES:
+            raise PermanentFailure("The text is too long for Bluesky; shorten it.")
+        did, rkey = self.session.current()["did"], record_key(post.key)
+        created = _timestamp(post.created_at)
+        self._put(did, THREADGATE, rkey, {"$type": THREADGATE, "createdAt": created,
+                                          "post": f"at://{did}/{POST}/{rkey}", "allow": []})
+        written = self._get(did, POST, rkey) or self._put(
+            did, POST, rkey, self._post_record(post, created))
+        return Published(self.network, written["uri"],
+                         f"https://bsky.app/profile/{did}/post/{rkey}",
+                         {"did": did, "rkey": rkey, "cid": written["cid"]})
+
+    def delete(self, remote: Published) -> None:
+        """Delete the post and its threadgate; both calls succeed if already gone."""
+        did, rkey = remote.extra["did"], remote.extra["rkey"]
+        for collection in (POST, THREADGATE):
+            self._xrpc("POST", "com.atproto.repo.deleteRecord",
+                       json={"repo": did, "collection": collection, "rkey": rkey})
+
+    def health(self) -> Health:
+        """Ask the PDS who we are with the stored session."""
+        try:
+            handle = self._xrpc("GET", "com.atproto.server.getSession").get("handle")
+        except RetryLater as exc:
+            return Health("unreachable", exc.message)
+        except PermanentFailure as exc:
+            return Health("broken", exc.message)
+        return Health("ok", f"Connected to Bluesky as @{handle}.")
+
+    def limits(self) -> Limits:
+        """Bluesky's fixed limits (graphemes for text)."""
+        return LIMITS
+
+    def _post_record(self, post: OutgoingPost, created: str) -> dict[str, Any]:
+        record: dict[str, Any] = {"$type": POST, "text": post.text, "createdAt": created,
+                                  "langs": [post.language]}
+        if found := facets(post.text):
+            record["facets"] = found
+        if post.images:
+            record["embed"] = {"$type": "app.bsky.embed.images",
+                               "images": [self._embed(image) for image in post.images]}
+        return record
+
+    def _embed(self, image: Image) -> dict[str, Any]:
+        blob = self._xrpc("POST", "com.atproto.repo.uploadBlob", content=image.data,
+                          headers={"Content-Type": "image/jpeg"})["blob"]
+        return {"image": blob, "alt": image.alt,
+                "aspectRatio": {"width": image.width, "height": image.height}}
+
+    def _put(self, did: str, collection: str, rkey: str,
+             record: dict[str, Any]) -> dict[str, Any]:
+        return self._xrpc("POST", "com.atproto.repo.putRecord", json={
+            "repo": did, "collection": collection, "rkey": rkey, "record": record})
+
+    def _get(self, did: str, collection: str, rkey: str) -> dict[str, Any] | None:
+        params = {"repo": did, "collection": collection, "rkey": rkey}
+        response = self._send("GET", "com.atproto.repo.getRecord", params=params)
+        if response.status_code == 400 and json_or_empty(response).get(
+                "error") == "RecordNotFound":
+            return None
+        return check(response, name=NAME, detail=error_detail).json()
+
+    def _xrpc(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._send(method, nsid, **kwargs)
+        return check(response, name=NAME, detail=error_detail).json()
+
+    def _send(self, method: str, nsid: str, **kwargs: Any) -> httpx.Response:
+        """Call with the session's token; on ExpiredToken renew once and call again."""
+        session = self.session.current()
+        response = self._call(method, nsid, session, kwargs)
+        if token_expired(response):
+            response = self._call(method, nsid, self.session.renew(session["accessJwt"]),
+                                  kwargs)
+        return response
+
+    def _call(self, method: str, nsid: str, session: dict[str, str],
+              kwargs: dict[str, Any]) -> httpx.Response:
+        headers = {**kwargs.get("headers", {}), "Authorization": f"Bearer {session['accessJwt']}"}
+        return send(self._client, method, f"/xrpc/{nsid}", name=NAME,
+                    **{**kwargs, "headers": headers})
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
