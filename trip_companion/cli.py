@@ -254,3 +254,7 @@ def audit_verify(school_id: int | None) -> None:
         click.echo(f"school {school}: {'OK' if verdict.ok else 'BROKEN'}: {verdict.message}")
     if not all(v.ok for _, v in verdicts):
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -32,9 +32,14 @@ from trip_companion.publish import ConnectionBroken, OutgoingPost, PermanentFail
 from trip_companion.stores import image_size
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the default; DELIVERY_LEASE_SECONDS changes it
 MAX_ATTEMPTS = 8
 BLUESKY_SAFE_BYTES = 1_000_000
+
+
+def lease_of(config) -> timedelta:
+    """How long a claim lasts before the sweep assumes its worker died."""
+    return timedelta(seconds=int((config or {}).get("DELIVERY_LEASE_SECONDS", 300)))
 
 
 def post_key(post: Post) -> str:
@@ -57,20 +62,21 @@ def due(db: Session, now: datetime) -> list[int]:
     return list(db.scalars(ready))
 
 
-def claim(db: Session, delivery_id: int, now: datetime) -> Delivery | None:
+def claim(db: Session, delivery_id: int, now: datetime,
+          lease: timedelta = LEASE) -> Delivery | None:
     """Take the row for this worker, or None if another has it or it is done."""
     taken = db.execute(update(Delivery).where(
         Delivery.id == delivery_id, Delivery.status == DeliveryStatus.WAITING,
         (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now))
         .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1,
-                next_attempt_at=now + LEASE)).rowcount
+                next_attempt_at=now + lease)).rowcount
     db.commit()
     return db.get(Delivery, delivery_id, populate_existing=True) if taken else None
 
 
 def run(db: Session, runtime, delivery_id: int, now: datetime, config=None) -> str:
     """Send one delivery; return what happened ("sent", "retry", "failed", "skipped")."""
-    delivery = claim(db, delivery_id, now)
+    delivery = claim(db, delivery_id, now, lease_of(config))
     if delivery is None:
         return "skipped"
     post = db.get(Post, delivery.post_id)

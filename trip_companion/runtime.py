@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,12 @@ class Runtime:
         return store_from_config(self.config)
 
     @cached_property
+    def publish_options(self) -> dict:
+        """Per-network adapter options, e.g. {"x": {"base_url": ...}}; JSON in the env."""
+        options = self.config.get("PUBLISH_OPTIONS") or {}
+        return json.loads(options) if isinstance(options, str) else dict(options)
+
+    @cached_property
     def credential_key(self) -> bytes:
         return load_or_create_key(Path(self.config["DATA_DIR"]))
 
@@ -41,7 +48,7 @@ class Runtime:
 
     def publisher(self, school_id: int, network: str):
         """The adapter for one school's network; endpoints overridable for tests."""
-        options = dict(self.config.get("PUBLISH_OPTIONS", {}).get(network, {}))
+        options = dict(self.publish_options.get(network, {}))
         if network == "feed":
             return create_publisher("feed", feed_store=self.feed_store(school_id), **options)
         return create_publisher(network, credentials=self.credentials(school_id), **options)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from trip_companion.models import AuditEntry, AuditHead, utcnow
 
+__all__ = ["AuditEntry", "Verdict", "record", "verify"]
+
 GENESIS = "0" * 64
 
 

@@ -1,0 +1,234 @@
+"""Delivery through the durable queue: exactly once, retries that wait as told, clear failures.
+
+The networks are the fakes of tests/publish/fakes (their documented contracts on 127.0.0.1);
+the worker is the real ``trip-companion worker`` process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import ROOT, build_app
+from tests.images import gps_jpeg
+from tests.publish.fakes.x_api import FakeX
+from tests.smtp import MailServer
+from trip_companion import compose, delivery, photos, profile
+from trip_companion.media import Limits
+from trip_companion.models import (
+    Connection,
+    Delivery,
+    DeliveryStatus,
+    Device,
+    DeviceStatus,
+    Event,
+    Post,
+    PostStatus,
+    Role,
+    School,
+    User,
+    utcnow,
+)
+
+
+@pytest.fixture
+def fake_x():
+    with FakeX() as fake:
+        yield fake
+
+
+def x_app(tmp_path, template, fake_x, **extra):
+    app = build_app(tmp_path / "x", template,
+                    PUBLISH_OPTIONS={"x": {"base_url": fake_x.url, "timeout": 3}}, **extra)
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        school = s.query(School).one()
+        head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+        profile.save(s, school, profile.Settings(networks=("x",)), head)
+        s.commit()
+        tokens = fake_x.issue_tokens()
+        runtime.credentials(school.id).save("x", {
+            "client_id": fake_x.client_id, "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "expires_at": datetime.now(UTC).timestamp() + 7200})
+    return app
+
+
+def scheduled_post(app, caption: str) -> int:
+    """A headteacher's post on the trip, with one photo, submitted (so scheduled now)."""
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+        event = s.query(Event).filter(Event.title.like("Year 6%")).one()
+        device = Device(school_id=head.school_id, user_id=head.id, token_hash="t" * 64,
+                        name="desk", status=DeviceStatus.TRUSTED)
+        s.add(device)
+        s.flush()
+        receipt = photos.receive(s, runtime.store, user=head, device=device, event=event,
+                                 client_id="deliverytest1", data=gps_jpeg(),
+                                 source=photos.PhotoSource.CAMERA, limits=Limits())
+        post = compose.start(s, head, event)
+        compose.save(s, post, caption=caption, photo_ids=[receipt.photo_id],
+                     alt_texts={receipt.photo_id: "Pupils on a climbing wall, from behind"},
+                     faces={receipt.photo_id: False})
+        verdict = compose.submit(s, post, head, utcnow(), head.school)
+        assert verdict.step == "now", verdict.label
+        s.commit()
+        return post.id
+
+
+def run_due(app) -> list[str]:
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        return [delivery.run(s, runtime, d, utcnow(), app.config)
+                for d in delivery.due(s, utcnow())]
+
+
+def state(app, post_id):
+    with app.extensions["trip_companion.runtime"].sessions() as s:
+        post = s.get(Post, post_id)
+        d = post.deliveries[0]
+        return post.status, d.status, d.attempts, d.next_attempt_at, d.last_error
+
+
+def test_posts_once_with_alt_text(tmp_path, demo_template, fake_x):
+    app = x_app(tmp_path, demo_template, fake_x)
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    assert run_due(app) == ["sent"]
+    assert run_due(app) == []  # nothing left to do
+    assert len(fake_x.posts) == 1
+    assert fake_x.posts[0]["reply_settings"] == "mentionedUsers"  # R7: no replies
+    assert state(app, post_id)[0] == PostStatus.PUBLISHED
+
+
+def test_429_waits_until_the_reset(tmp_path, demo_template, fake_x):
+    app = x_app(tmp_path, demo_template, fake_x)
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    reset = int(time.time()) + 120
+    fake_x.fail("create_tweet", 429, {"title": "Too Many Requests", "status": 429},
+                headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
+    assert run_due(app) == ["retry"]
+    status, dstatus, attempts, next_at, error = state(app, post_id)
+    assert dstatus == DeliveryStatus.WAITING and attempts == 1
+    assert abs(next_at.timestamp() - reset) < 5
+    assert run_due(app) == []  # not before the reset
+    assert fake_x.posts == []
+
+
+def test_503_retries_then_posts_once(tmp_path, demo_template, fake_x):
+    app = x_app(tmp_path, demo_template, fake_x)
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    fake_x.fail("create_tweet", 503, {"title": "Service Unavailable", "status": 503})
+    assert run_due(app) == ["retry"]
+    with app.extensions["trip_companion.runtime"].sessions() as s:
+        s.get(Delivery, s.get(Post, post_id).deliveries[0].id).next_attempt_at = utcnow()
+        s.commit()
+    assert run_due(app) == ["sent"]
+    assert len(fake_x.posts) == 1 and state(app, post_id)[0] == PostStatus.PUBLISHED
+
+
+def test_401_marks_the_connection_broken_and_tells_people(tmp_path, demo_template, fake_x):
+    with MailServer() as mail:
+        app = x_app(tmp_path, demo_template, fake_x, SMTP_HOST="127.0.0.1",
+                    SMTP_PORT=mail.port)
+        post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+        fake_x.revoke_all()
+        assert run_due(app) == ["failed"]
+        status, dstatus, *_rest, error = state(app, post_id)
+        assert status == PostStatus.FAILED and dstatus == DeliveryStatus.FAILED
+        assert "X" in error and len(error) > 20
+        with app.extensions["trip_companion.runtime"].sessions() as s:
+            assert s.query(Connection).filter_by(network="x").one().status == "broken"
+        assert len(mail.messages) == 1
+        assert "head@demo.school" in mail.messages[0]["To"]
+
+
+def test_timeout_after_the_post_was_made_does_not_duplicate(tmp_path, demo_template, fake_x):
+    app = x_app(tmp_path, demo_template, fake_x)
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    fake_x.slow("create_tweet", 6, after=True)  # X posts it, but we never hear back
+    outcome = run_due(app)
+    if outcome == ["retry"]:  # the adapter may also find the post at once and say "sent"
+        with app.extensions["trip_companion.runtime"].sessions() as s:
+            s.get(Post, post_id).deliveries[0].next_attempt_at = utcnow()
+            s.commit()
+        outcome = run_due(app)
+    assert outcome == ["sent"]
+    assert len(fake_x.posts) == 1 and len(fake_x.calls("create_tweet")) == 1
+    assert state(app, post_id)[0] == PostStatus.PUBLISHED
+
+
+def test_unapproved_post_does_not_go_out_and_tells_its_author(tmp_path, demo_template):
+    with MailServer() as mail:
+        app = build_app(tmp_path / "p", demo_template, SMTP_HOST="127.0.0.1",
+                        SMTP_PORT=mail.port)
+        with app.extensions["trip_companion.runtime"].sessions() as s:
+            teacher = s.query(User).filter_by(role=Role.STAFF).one()
+            post = compose.start(s, teacher, None)
+            post.caption, post.status = "Year 6 news.", PostStatus.PENDING
+            post.scheduled_for = utcnow() - timedelta(minutes=1)
+            s.commit()
+            assert delivery.remind_unapproved(s, utcnow()) == 1
+            assert delivery.remind_unapproved(s, utcnow(), {"SMTP_HOST": "127.0.0.1",
+                                                            "SMTP_PORT": mail.port}) == 0
+            assert s.get(Post, post.id).status == PostStatus.PENDING
+        # the queue's sweep does the same with the app's configuration
+        with app.extensions["trip_companion.runtime"].sessions() as s:
+            post = compose.start(s, s.query(User).filter_by(role=Role.STAFF).one(), None)
+            post.caption, post.status = "More news.", PostStatus.PENDING
+            post.scheduled_for = utcnow() - timedelta(minutes=1)
+            s.commit()
+        app.extensions["trip_companion.queue"].kick()
+        assert any("still waiting" in m["Subject"] for m in mail.messages)
+
+
+def worker(env):
+    return subprocess.Popen([sys.executable, "-m", "trip_companion.cli", "worker", "--workers",
+                             "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_post_posts_exactly_once(tmp_path, demo_template, fake_x):
+    app = x_app(tmp_path, demo_template, fake_x, QUEUE_IMMEDIATE=False)
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    env = {**os.environ, "TRIP_COMPANION_DATA_DIR": app.config["DATA_DIR"],
+           "TRIP_COMPANION_DELIVERY_LEASE_SECONDS": "2",
+           "TRIP_COMPANION_PUBLISH_OPTIONS": '{"x": {"base_url": "%s", "timeout": 20}}'
+           % fake_x.url}
+    fake_x.slow("create_tweet", 15, after=True)  # the tweet exists; the answer hangs
+    first = worker(env)
+    try:
+        app.extensions["trip_companion.queue"].kick()
+        assert wait_for(lambda: len(fake_x.posts) == 1), "the worker never posted"
+        os.killpg(first.pid, signal.SIGKILL)  # mid-call: the answer never arrives
+        first.wait(10)
+        assert state(app, post_id)[1] == DeliveryStatus.SENDING
+        time.sleep(2.5)  # the lease runs out
+        second = worker(env)
+        try:
+            app.extensions["trip_companion.queue"].kick()
+            assert wait_for(lambda: state(app, post_id)[0] == PostStatus.PUBLISHED, 60)
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(10)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert len(fake_x.posts) == 1
+    assert state(app, post_id)[2] == 2  # two attempts, one post
