@@ -6,6 +6,7 @@ the worker is the real ``trip-companion worker`` process.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -114,7 +115,7 @@ def test_429_waits_until_the_reset(tmp_path, demo_template, fake_x):
     fake_x.fail("create_tweet", 429, {"title": "Too Many Requests", "status": 429},
                 headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
     assert run_due(app) == ["retry"]
-    status, dstatus, attempts, next_at, error = state(app, post_id)
+    _status, dstatus, attempts, next_at, _error = state(app, post_id)
     assert dstatus == DeliveryStatus.WAITING and attempts == 1
     assert abs(next_at.timestamp() - reset) < 5
     assert run_due(app) == []  # not before the reset
@@ -209,8 +210,8 @@ def test_worker_killed_mid_post_posts_exactly_once(tmp_path, demo_template, fake
     post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
     env = {**os.environ, "TRIP_COMPANION_DATA_DIR": app.config["DATA_DIR"],
            "TRIP_COMPANION_DELIVERY_LEASE_SECONDS": "2",
-           "TRIP_COMPANION_PUBLISH_OPTIONS": '{"x": {"base_url": "%s", "timeout": 20}}'
-           % fake_x.url}
+           "TRIP_COMPANION_PUBLISH_OPTIONS": json.dumps({"x": {"base_url": fake_x.url,
+                                                                "timeout": 20}})}
     fake_x.slow("create_tweet", 15, after=True)  # the tweet exists; the answer hangs
     first = worker(env)
     try:
