@@ -233,3 +233,34 @@ def test_worker_killed_mid_post_posts_exactly_once(tmp_path, demo_template, fake
             os.killpg(first.pid, signal.SIGKILL)
     assert len(fake_x.posts) == 1
     assert state(app, post_id)[2] == 2  # two attempts, one post
+
+
+def test_removing_a_post_deletes_it_everywhere_and_keeps_a_copy(tmp_path, demo_template,
+                                                                 fake_x):
+    from trip_companion import removal
+    from trip_companion.models import Incident
+
+    app = x_app(tmp_path, demo_template, fake_x)
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        school = s.query(School).one()
+        head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+        profile.save(s, school, profile.Settings(networks=("feed", "x")), head)
+        s.commit()
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    assert sorted(run_due(app)) == ["sent", "sent"]
+    assert len(fake_x.posts) == 1
+    with runtime.sessions() as s:
+        head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+        incident = removal.remove(s, runtime, s.get(Post, post_id), head,
+                                  "A parent asked us to take it down")
+        s.commit()
+        incident = s.get(Incident, incident.id)
+        assert incident.copy_text == "Year 6 reached the top of the climbing wall."
+        kept = json.loads(incident.copy_media)
+        assert kept and runtime.store.exists(kept[0])
+        assert s.get(Post, post_id).status == PostStatus.REMOVED
+        assert all(d.status == DeliveryStatus.REMOVED for d in s.get(Post, post_id).deliveries)
+    assert fake_x.posts == []  # deleted on X
+    feed = app.test_client().get("/schools/demo/feed").get_data(as_text=True)
+    assert "climbing wall" not in feed

@@ -192,3 +192,22 @@ def send_back(post_id: int):
     db.commit()
     flash("Sent back to the author with your comment.")
     return redirect(url_for("compose.approvals"), code=303)
+
+
+@bp.post("/posts/<int:post_id>/remove")
+@allow(*LEADERSHIP)
+def remove(post_id: int):
+    """Take a post down everywhere, keep the copy, and open the e-safety record (R15)."""
+    from trip_companion import esafety, removal
+    from trip_companion.web.context import runtime
+
+    db, post = get_db(), _post(post_id)
+    try:
+        incident = removal.remove(db, runtime(), post, current_user,
+                                  request.form.get("reason", "").strip())
+    except esafety.IncidentError as exc:
+        flash(str(exc))
+        return redirect(url_for("compose.edit", post_id=post.id), code=303)
+    db.commit()
+    flash("Removed from every network; the copy is kept in the e-safety record.")
+    return redirect(url_for("esafety.show", incident_id=incident.id), code=303)
