@@ -123,3 +123,14 @@ def test_dashboard_reminds_followers_and_pending_devices(app, head):
     head.post("/reminders/followers-reviewed")
     page = head.client.get("/").get_data(as_text=True)
     assert "Review the account" not in page
+
+
+def test_requested_inventory_is_flagged_to_the_device_until_it_reports(head, teacher,
+                                                                        session):
+    receipt = upload(teacher, trip(session).id, gps_jpeg()).get_json()
+    device_id = session.get(Photo, receipt["photo_id"]).device_id
+    assert 'name="inventory-requested"' not in teacher.client.get("/").get_data(as_text=True)
+    head.post(f"/devices/{device_id}/request-inventory")
+    assert 'name="inventory-requested"' in teacher.client.get("/").get_data(as_text=True)
+    teacher.post("/api/devices/inventory", json={"items": []})
+    assert 'name="inventory-requested"' not in teacher.client.get("/").get_data(as_text=True)

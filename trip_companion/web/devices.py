@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from trip_companion import audit, devices, notify
+from trip_companion import audit, devices, notify, profile
 from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
 from trip_companion.web.access import allow, signed_in
 from trip_companion.web.context import get_db, render
@@ -56,6 +56,15 @@ def remember(response: Response, token: str) -> Response:
 
 def init_app(app) -> None:
     app.before_request(gate)
+    app.context_processor(lambda: {"inventory_requested": _inventory_requested()})
+
+
+def _inventory_requested() -> bool:
+    """The headteacher asked this device for a fresh inventory (sent when the app opens)."""
+    if not current_user or not current_user.is_authenticated:
+        return False
+    device = current_device()
+    return device is not None and device.inventory_requested_at is not None
 
 
 def gate():
@@ -118,8 +127,9 @@ def rename():
 def passcode():
     db = get_db()
     device = cookie_device() or abort(404)
+    lifetime = profile.load(db, current_user.school).device_lifetime
     try:
-        devices.enter_passcode(db, device, request.form.get("passcode", ""))
+        devices.enter_passcode(db, device, request.form.get("passcode", ""), lifetime=lifetime)
     except devices.DeviceError as exc:
         audit.record(db, device.school_id, "device.passcode_failed", actor=current_user,
                      device=device, subject=f"device:{device.id}", security=True)
@@ -204,7 +214,7 @@ def renew(device_id: int):
     device = _school_device(device_id)
     if device.status != DeviceStatus.TRUSTED:
         abort(409)
-    device.expires_at = utcnow() + devices.DEFAULT_LIFETIME
+    device.expires_at = utcnow() + profile.load(db, current_user.school).device_lifetime
     audit.record(db, device.school_id, "device.renewed", actor=current_user,
                  subject=f"device:{device.id}", security=True)
     db.commit()
