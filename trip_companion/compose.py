@@ -228,3 +228,12 @@ def queue(db: Session, school_id: int) -> list[Post]:
     return list(db.scalars(select(Post).where(Post.school_id == school_id,
                                               Post.status == PostStatus.PENDING)
                            .order_by(Post.updated_at)))
+
+
+def for_event(db: Session, event: Event, viewer: User, limit: int = 5) -> list[Post]:
+    """The event's posts a person may see: everything but other people's drafts."""
+    query = select(Post).where(Post.event_id == event.id, Post.status != PostStatus.REMOVED)
+    if viewer.role == Role.STAFF:
+        query = query.where((Post.author_id == viewer.id)
+                            | (Post.status == PostStatus.PUBLISHED))
+    return list(db.scalars(query.order_by(Post.updated_at.desc()).limit(limit)))
