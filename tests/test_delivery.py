@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import ROOT, build_app
+from tests.conftest import ROOT, Auth, build_app
 from tests.images import gps_jpeg
 from tests.publish.fakes.x_api import FakeX
 from tests.smtp import MailServer
@@ -264,3 +264,24 @@ def test_removing_a_post_deletes_it_everywhere_and_keeps_a_copy(tmp_path, demo_t
     assert fake_x.posts == []  # deleted on X
     feed = app.test_client().get("/schools/demo/feed").get_data(as_text=True)
     assert "climbing wall" not in feed
+
+
+def test_hourly_health_check_flags_a_dead_connection_and_emails(tmp_path, demo_template,
+                                                                  fake_x):
+    from trip_companion import connections
+
+    with MailServer() as mail:
+        app = x_app(tmp_path, demo_template, fake_x, SMTP_HOST="127.0.0.1",
+                    SMTP_PORT=mail.port)
+        runtime = app.extensions["trip_companion.runtime"]
+        with runtime.sessions() as s:
+            assert connections.check_all(s, runtime, utcnow(), app.config) == []
+            assert s.query(Connection).one().status == "ok"
+            fake_x.revoke_all()
+            assert len(connections.check_all(s, runtime, utcnow(), app.config)) == 1
+            assert s.query(Connection).one().status == "broken"
+            assert connections.check_all(s, runtime, utcnow(), app.config) == []  # once
+        assert len(mail.messages) == 1 and "x connection" in mail.messages[0]["Subject"]
+        head = Auth(app.test_client())
+        head.login(Role.HEADTEACHER)
+        assert "x:" in head.client.get("/").get_data(as_text=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
-from trip_companion import delivery, retention
+from trip_companion import connections, delivery, retention
 from trip_companion.models import utcnow
 from trip_companion.runtime import Runtime
 
@@ -30,6 +30,8 @@ class Queue:
         self.deliver = self.huey.task(name="deliver")(self._deliver)
         self.sweep = self.huey.task(name="sweep")(self._sweep)
         self.huey.periodic_task(crontab(), name="sweep-every-minute")(self._sweep)
+        self.huey.periodic_task(crontab(minute="17"), name="check-connections")(
+            self._check_connections)
 
     def kick(self) -> None:
         """Enqueue a sweep, so a post due now goes out without waiting for the minute."""
@@ -51,6 +53,10 @@ class Queue:
         for delivery_id in ready:
             self.deliver(delivery_id)
         return len(ready)
+
+    def _check_connections(self) -> int:
+        with self.runtime.sessions() as db:
+            return len(connections.check_all(db, self.runtime, utcnow(), self.config))
 
     def consumer(self, workers: int = 2):
         return self.huey.create_consumer(workers=workers, worker_type="thread",

@@ -1,0 +1,43 @@
+"""Connection health: a network account that stops working is noticed, not silently lost.
+
+The worker asks every connected network once an hour; a connection that turns broken or
+expiring is flagged on the headteacher's dashboard and emailed to the headteacher.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trip_companion import audit, notify
+from trip_companion.models import Connection, Role, User
+
+STATES = {"ok": "ok", "expiring": "expiring", "broken": "broken", "unreachable": "ok"}
+
+
+def check_all(db: Session, runtime, now: datetime, config=None) -> list[Connection]:
+    """Refresh every connection's health; return those that just went wrong."""
+    worse = []
+    for conn in db.scalars(select(Connection)):
+        publisher = runtime.publisher(conn.school_id, conn.network)
+        try:
+            health = publisher.health()
+        finally:
+            publisher.close()
+        # "unreachable" is the network's outage, not the school's: keep the last state.
+        state = STATES[health.state] if health.state != "unreachable" else conn.status
+        if state != "ok" and conn.status == "ok":
+            worse.append(conn)
+            audit.record(db, conn.school_id, "connection.unhealthy", security=True,
+                         subject=f"connection:{conn.network}",
+                         details={"state": state, "message": health.message})
+        conn.status, conn.message, conn.checked_at = state, health.message, now
+    db.commit()
+    for conn in worse:
+        heads = db.scalars(select(User.email).where(User.school_id == conn.school_id,
+                                                    User.role == Role.HEADTEACHER)).all()
+        notify.send_mail(config or {}, list(heads), f"The {conn.network} connection needs you",
+                         f"{conn.message}\n\nReconnect it in Trip Companion's Settings.\n")
+    return worse
