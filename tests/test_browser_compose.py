@@ -44,6 +44,8 @@ def test_compose_check_fix_and_post_to_the_feed(page, live_server, app, tmp_path
     finding = page.locator('.finding[data-rule="R2"]')
     expect(finding).to_contain_text("Josh Smith")
     expect(page.locator("#submit")).to_contain_text("Fix")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compose-phone.png"), full_page=True)
 
     page.check(f"#photo-{photo_id}")
     page.fill(f"#alt-{photo_id}", "Pupils on a climbing wall, seen from behind")
@@ -59,7 +61,6 @@ def test_compose_check_fix_and_post_to_the_feed(page, live_server, app, tmp_path
     expect(entry).to_contain_text("Year 6 all reached the top of the climbing wall today!")
     image = entry.locator("img")
     expect(image).to_have_attribute("alt", "Pupils on a climbing wall, seen from behind")
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "feed-phone.png"))
 
     data = page.request.get(live_server.url + image.get_attribute("src")).body()
