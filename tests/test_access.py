@@ -18,7 +18,8 @@ def sample_values(session) -> dict[str, object]:
     event = session.query(Event).order_by(Event.id).first()
     return {"event_id": event.id, "filename": "css/app.css", "photo_id": 1,
             "device_id": 9999, "incident_id": 9999,
-            "post_id": 9999, "slug": "demo", "key": "tc1p1", "index": 0}
+            "post_id": 9999, "slug": "demo", "key": "tc1p1", "index": 0,
+            "network": "bluesky"}
 
 
 def routes(app: Flask):
