@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import zlib
 from pathlib import Path
 
 from PIL import Image
@@ -72,3 +73,19 @@ def test_dashboard_for_headteacher(auth):
     html = auth.client.get("/").get_data(as_text=True)
     for area in ("Devices", "Inspection", "Posts", "Settings"):
         assert area in html
+
+
+def test_assets_are_gzipped_but_pages_are_not(auth):
+    css = auth.client.get("/static/css/app.css",
+                          headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    original = (ROOT / "static" / "css" / "app.css").read_bytes()
+    try:
+        body, encoding = css.data, css.headers.get("Content-Encoding")
+    finally:
+        css.close()
+    assert encoding in ("gzip", "deflate")
+    assert zlib.decompress(body, zlib.MAX_WBITS | 32) == original  # gzip or zlib framing
+    assert len(body) < len(original) / 2
+    auth.login(Role.STAFF)
+    page = auth.client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page.headers  # HTML carries the CSRF token (BREACH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,9 +118,26 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 
     db.upgrade(current_app.config["DATABASE_URL"])
     if workers:
-        current_app.extensions["trip_companion.queue"].consumer(workers).start()
+        _start_embedded_workers(current_app.extensions["trip_companion.queue"], workers)
     click.echo(f"Trip Companion on http://{host}:{port}/  (Ctrl-C stops it)")
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+def _start_embedded_workers(queue, workers: int) -> None:
+    """Run queue workers in this process; Ctrl-C and SIGTERM stop them and the server.
+
+    The consumer's own signal handlers only set a flag its run loop reads, and that loop
+    doesn't run here, so ours replace them.
+    """
+    consumer = queue.consumer(workers)
+    consumer.start()
+
+    def stop(signum, _frame):
+        consumer.stop(graceful=True)
+        sys.exit(128 + signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
 
 
 @click.command("worker")

@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
 
 from trip_companion.web.access import public
 from trip_companion.web.context import render
@@ -32,7 +32,9 @@ def asset_version(filename: str) -> str:
 @bp.get("/manifest.webmanifest")
 @public
 def manifest():
-    icons = [{"src": url_for("static", filename=f"icons/icon-{size}.png"),
+    from trip_companion.web.context import static_url
+
+    icons = [{"src": static_url(f"icons/icon-{size}.png"),
               "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose}
              for size, purpose in ((192, "any"), (512, "any"), (512, "maskable"))]
     body = {
