@@ -39,10 +39,8 @@ def register_commands(app: Flask) -> None:
 
 
 def _domain_commands() -> list[click.Command]:
-    try:  # TEMP until media lands
-        from trip_companion.media.cli import strip
-    except ImportError:
-        return []
+    from trip_companion.media.cli import strip
+
     return [strip]
 
 

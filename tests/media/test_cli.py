@@ -1,0 +1,126 @@
+"""``strip FILE... --out DIR``: clean copies under their own names, one report line each."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pillow_heif
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from tests.media import helpers as h
+from trip_companion.media.cli import strip
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "IMG_0001.JPG").write_bytes(
+        h.encode(h.stored_for(6, h.picture()), "JPEG", exif=h.exif_block(6).tobytes()))
+    heic = io.BytesIO()
+    pillow_heif.from_pillow(h.picture()).save(heic, exif=h.exif_block().tobytes())
+    (folder / "IMG_0002.HEIC").write_bytes(heic.getvalue())
+    (folder / "screenshot.png").write_bytes(h.encode(h.picture(), "PNG",
+                                                     exif=h.exif_block().tobytes()))
+    (folder / "sticker.gif").write_bytes(h.encode(h.picture(), "GIF"))
+    (folder / "cut.jpg").write_bytes(h.encode(h.picture(), "JPEG")[:700])
+    return folder
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(strip, [*args], catch_exceptions=False)
+
+
+def test_good_files_are_written_and_bad_ones_reported(photos, tmp_path):
+    out = tmp_path / "out"
+    result = _invoke(*map(str, sorted(photos.iterdir())), "--out", str(out), "-j", "1")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["IMG_0001.jpg", "IMG_0002.jpg",
+                                                     "screenshot.png"]
+    lines = result.output.splitlines()
+    assert len(lines) == 5
+    assert sum(line.startswith("ok ") for line in lines) == 3
+    assert any("sticker.gif" in line and "can't be posted" in line for line in lines)
+    assert any("cut.jpg" in line and "cut off" in line for line in lines)
+    for path in out.iterdir():
+        assert b"SECRET" not in path.read_bytes()
+
+
+def test_json_lines_carry_the_report(photos, tmp_path):
+    out = tmp_path / "out"
+    result = _invoke(str(photos / "IMG_0001.JPG"), str(photos / "sticker.gif"), "--out",
+                     str(out), "--json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    good, bad = rows
+    assert good["ok"] and good["format"] == "jpeg" and (good["width"], good["height"]) == (160, 120)
+    assert {"location", "device", "owner"} <= set(good["removed"])
+    assert len(good["sha256"]) == 64 and good["output"].endswith("IMG_0001.jpg")
+    assert bad == {"file": str(photos / "sticker.gif"), "ok": False, "error": "unsupported",
+                   "message": bad["message"], "detail": bad["detail"]}
+
+
+def test_all_good_exits_zero(photos, tmp_path):
+    result = _invoke(str(photos / "screenshot.png"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    with Image.open(tmp_path / "out" / "screenshot.png") as image:
+        assert "exif" not in image.info
+
+
+def test_same_names_do_not_overwrite_each_other(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "photo.jpg").write_bytes(h.encode(h.picture(), "JPEG"))
+    (b / "photo.jpg").write_bytes(h.encode(h.picture((80, 60)), "JPEG"))
+    (b / "photo.png").write_bytes(h.encode(h.picture((40, 30)), "PNG"))
+    result = _invoke(str(a / "photo.jpg"), str(b / "photo.jpg"), str(b / "photo.png"),
+                     "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "photo-1.jpg", "photo-2.jpg", "photo-3.png"]
+
+
+def test_never_overwrites_the_original(tmp_path):
+    source = tmp_path / "photo.jpg"
+    original = h.encode(h.picture(), "JPEG", exif=h.exif_block().tobytes())
+    source.write_bytes(original)
+    result = _invoke(str(source), "--out", str(tmp_path))
+    assert result.exit_code == 1 and "overwrite" in result.output
+    assert source.read_bytes() == original
+
+
+def test_parallel_run_reports_in_input_order(tmp_path):
+    files = []
+    for n in range(12):
+        files.append(tmp_path / f"p{n:02}.png")
+        files[-1].write_bytes(h.encode(h.picture((40 + n, 30)), "PNG"))
+    result = _invoke(*map(str, files), "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert result.exit_code == 0
+    assert [line.split()[1] for line in result.output.splitlines()] == list(map(str, files))
+
+
+def test_out_and_files_are_required(tmp_path):
+    assert CliRunner().invoke(strip, ["--out", str(tmp_path)]).exit_code == 2
+    assert CliRunner().invoke(strip, [str(tmp_path / "missing.jpg"), "--out",
+                                      str(tmp_path)]).exit_code == 2
+
+
+def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, monkeypatch):
+    from trip_companion.media import cli
+
+    real = cli.sanitize
+
+    def flaky(data):
+        if data.startswith(b"\x89PNG"):
+            raise RuntimeError("bug")
+        return real(data)
+
+    monkeypatch.setattr(cli, "sanitize", flaky)
+    out = tmp_path / "out"
+    result = _invoke(str(photos / "screenshot.png"), str(photos / "IMG_0001.JPG"), "--out",
+                     str(out), "-j", "1")
+    assert result.exit_code == 1 and "internal_error" in result.output
+    assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]

@@ -1,0 +1,119 @@
+"""``strip FILE... --out DIR``: clean photos from the command line, one report line each.
+
+Registered in the app's ``trip-companion`` group; also runs alone as
+``python -m trip_companion.media.cli``. A file that fails is reported and skipped (no
+output, no temp file left); the others are still written; the exit status is 1 if
+any failed. Several files are cleaned in parallel, one process per CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trip_companion.media.errors import SanitizeError
+from trip_companion.media.pipeline import sanitize
+
+_Job = tuple[Path, Path, str, bool]  # input, output folder, output stem, with sha256
+
+
+@click.command("strip")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the clean copies (created if missing).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Worker processes (default: one per CPU).")
+def strip(files: tuple[Path, ...], out_dir: Path, as_json: bool, jobs: int | None) -> None:
+    """Write metadata-free copies of FILE... into --out under their own names.
+
+    The extension follows the clean format (a HEIC becomes .jpg). Exit status 1 if
+    any file could not be cleaned.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for result in _run(_jobs(files, out_dir, as_json), jobs or os.cpu_count() or 1):
+        click.echo(json.dumps(result, ensure_ascii=False) if as_json else _line(result))
+        failed += not result["ok"]
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _jobs(files: tuple[Path, ...], out_dir: Path, with_hash: bool) -> list[_Job]:
+    """Name each output after its input; repeated names get -1, -2… so none overwrite."""
+    repeats = Counter(f.stem for f in files)
+    seen: Counter[str] = Counter()
+    jobs = []
+    for path in files:
+        seen[path.stem] += 1
+        stem = f"{path.stem}-{seen[path.stem]}" if repeats[path.stem] > 1 else path.stem
+        jobs.append((path, out_dir, stem, with_hash))
+    return jobs
+
+
+def _run(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
+    if workers < 2 or len(jobs) < 4:
+        yield from map(strip_one, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        yield from pool.map(strip_one, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+
+
+def strip_one(job: _Job) -> dict[str, Any]:
+    """Clean one file and write its copy; return the report (never raises for bad input)."""
+    source, out_dir, stem, with_hash = job
+    try:
+        clean = sanitize(source.read_bytes())
+        target = out_dir / f"{stem}.{clean.extension}"
+        if target.exists() and target.samefile(source):
+            return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
+        _write(target, clean.data)
+    except SanitizeError as exc:
+        return {"file": str(source), "ok": False, **exc.as_dict()}
+    except OSError as exc:
+        return _failure(source, "io_error", f"Could not read or write: {exc.strerror or exc}")
+    except Exception as exc:  # a bug on one file must not lose the others' clean copies
+        return _failure(source, "internal_error", f"Unexpected error: {exc!r}")
+    summary = clean.summary() if with_hash else {
+        "format": clean.format, "width": clean.width, "height": clean.height,
+        "bytes": len(clean.data), "removed": clean.removed}
+    return {"file": str(source), "ok": True, "output": str(target), **summary}
+
+
+def _failure(source: Path, code: str, message: str) -> dict[str, Any]:
+    return {"file": str(source), "ok": False, "error": code, "message": message, "detail": ""}
+
+
+def _write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".strip-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _line(result: dict[str, Any]) -> str:
+    if not result["ok"]:
+        return f"FAIL {result['file']}: {result['message']} [{result['error']}]"
+    removed = ", ".join(result["removed"]) or "nothing"
+    return (f"ok   {result['file']} -> {Path(result['output']).name}  {result['format']} "
+            f"{result['width']}x{result['height']}  {result['bytes'] / 1e6:.2f} MB  "
+            f"removed: {removed}")
+
+
+if __name__ == "__main__":
+    strip()

@@ -1,0 +1,66 @@
+"""The one entry point for an uploaded photo: check, clean, re-check, or refuse."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable
+
+from PIL import Image
+
+from trip_companion.media import heif, jpeg_clean, png, webp
+from trip_companion.media import model as m
+from trip_companion.media.errors import (
+    CorruptImageError,
+    EmptyFileError,
+    FileTooLargeError,
+    SanitizeError,
+    TooManyPixelsError,
+    TruncatedImageError,
+)
+from trip_companion.media.sniff import sniff
+from trip_companion.media.verify import verify
+
+# Sniffed format -> cleaner. Each returns a Draft that ``verify`` then re-reads.
+CLEANERS: dict[str, Callable[[bytes, m.Limits], m.Draft]] = {
+    "jpeg": jpeg_clean.clean,
+    "png": png.clean,
+    "webp": webp.clean,
+    "heif": heif.clean_heif,
+    "avif": heif.clean_avif,
+}
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
+                   IndexError, KeyError, TypeError)
+
+
+def sanitize(data: bytes, *, limits: m.Limits = m.DEFAULT_LIMITS) -> m.CleanImage:
+    """Return a verified clean copy of an uploaded photo, or raise; never a partial result.
+
+    :raises SanitizeError: a subclass naming why (empty, too large, unsupported,
+        truncated, corrupt, too many pixels, or a clean copy that failed its re-read).
+    """
+    data = bytes(data)
+    if not data:
+        raise EmptyFileError("zero bytes")
+    if len(data) > limits.max_bytes:
+        raise FileTooLargeError(
+            f"{len(data)} bytes, limit {limits.max_bytes}",
+            message=(f"This file is too large to post ({len(data) / 1e6:.0f} MB; the limit is "
+                     f"{limits.max_bytes / 1e6:.0f} MB). Share the photo itself, not a video "
+                     "or an edited export."))
+    draft = _clean(sniff(data), data, limits)
+    verify(draft)
+    return m.CleanImage(draft.data, draft.format, draft.width, draft.height, draft.removed)
+
+
+def _clean(fmt: str, data: bytes, limits: m.Limits) -> m.Draft:
+    try:
+        return CLEANERS[fmt](data, limits)
+    except SanitizeError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixelsError(str(exc)) from exc
+    except _DECODER_ERRORS as exc:
+        if "truncated" in str(exc).lower():
+            raise TruncatedImageError(str(exc)) from exc
+        raise CorruptImageError(f"{type(exc).__name__}: {exc}") from exc
