@@ -170,3 +170,47 @@ def test_photos_with_alt_text_are_checked_too(staff, session):
 def test_office_cannot_compose(app, session):
     office = login(app, Role.OFFICE)
     assert office.post("/posts", data={"event_id": str(trip(session).id)}).status_code == 403
+
+
+@pytest.mark.parametrize(("args", "code", "rules"), [
+    (["Well done Josh a better lesson today"], 1, {"R5", "R2"}),
+    (["Don't forget the PE kits, Year 4"], 0, set()),
+    (["gr8 day lol"], 0, {"R8"}),
+    (["Excited about @dextnott speaking to us"], 0, {"R6"}),
+])
+def test_check_command_json(runner, args, code, rules):
+    import json
+
+    result = runner.invoke(args=["check", "--at", "2026-11-25T10:00", "--json", *args])
+    assert result.exit_code == code, result.output
+    report = json.loads(result.output)
+    found = {f["rule"] for f in report["findings"] if f["severity"] != "info"}
+    assert rules <= found and (rules or not any(
+        f["severity"] == "block" for f in report["findings"]))
+    assert report["allowed_now"] is True  # Wednesday 10:00
+
+
+def test_check_command_schedules_friday_evening_for_monday(runner):
+    import json
+
+    result = runner.invoke(args=["check", "--at", "2026-11-27T18:30", "--json",
+                                 "Year 6 had a great week."])
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["allowed_now"] is False
+    assert report["next_allowed"] == "2026-11-30T08:00:00+00:00"
+    plain = runner.invoke(args=["check", "--at", "2026-11-27T18:30", "Year 6 had a great week."])
+    assert "May go out: Mon 30 Nov 2026 08:00" in plain.output
+
+
+def test_check_command_with_an_event_allows_the_weekend(runner, session):
+    import json
+
+    from trip_companion.models import Event
+
+    event = session.query(Event).filter(Event.title.like("Year 6%")).one()
+    at = event.starts_at.isoformat()
+    result = runner.invoke(args=["check", "--event", str(event.id), "--at", at, "--json",
+                                 "Year 6 are on the lake."])
+    assert json.loads(result.output)["allowed_now"] is True
+    bad = runner.invoke(args=["check", "--event", "9999", "Year 6"])
+    assert bad.exit_code == 2 and "no event 9999" in bad.output

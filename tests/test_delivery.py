@@ -285,3 +285,23 @@ def test_hourly_health_check_flags_a_dead_connection_and_emails(tmp_path, demo_t
         head = Auth(app.test_client())
         head.login(Role.HEADTEACHER)
         assert "x:" in head.client.get("/").get_data(as_text=True)
+
+
+def test_a_scheduled_post_waits_for_its_time(tmp_path, demo_template):
+    app = build_app(tmp_path / "s", demo_template)
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+        post = compose.start(s, head, None)  # school news, no event: R1 applies
+        post.caption = "Parents' evening is next Thursday."
+        saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        verdict = compose.submit(s, post, head, saturday, head.school)
+        s.commit()
+        assert verdict.step == "schedule" and verdict.label == "Schedule for Mon 08:00"
+        monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+        assert s.get(Post, post.id).scheduled_for == monday
+        assert delivery.due(s, monday - timedelta(minutes=1)) == []
+        ready = delivery.due(s, monday)
+        assert len(ready) == 1
+        assert delivery.run(s, runtime, ready[0], monday) == "sent"
+        assert s.get(Post, post.id).status == PostStatus.PUBLISHED
