@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import ARTIFACTS, SHARED, browser_login
+from tests.conftest import ARTIFACTS, ROOT, SHARED, browser_login
 from trip_companion import photos as photos_module
 from trip_companion.models import Device, Event, Photo, Role, User
 from trip_companion.web.context import store as app_store
@@ -299,6 +299,10 @@ def test_gallery_photo_asks_to_delete_the_original_and_records_the_teachers_word
     expect(server_copy).to_contain_text("Deleted from the phone ✓")
     rows = event_photos(session)
     assert rows[0].gallery_attested_at is not None and rows[0].removed_from_phone
+    # The same list as a page of its own (progressive enhancement for the htmx fragment).
+    page.goto(f"{live_server.url}/events/{trip_id(session)}/photos")
+    expect(page.locator("h1")).to_have_text(f"Photos from {rows[0].event.title}")
+    expect(page.locator(".server-shot")).to_have_count(1)
 
 
 def test_shared_photos_are_queued_by_the_worker_under_the_last_opened_event(
@@ -419,3 +423,36 @@ def test_another_website_cannot_push_photos_into_the_queue(
     expect(attacker.locator("h1")).to_contain_text("Open Trip Companion once with signal")
     assert queued_on_phone(page) == {"photos": 0, "confirmations": 0}
     assert event_photos(session) == []
+
+
+def test_capture_screen_passes_axe_in_every_state(
+        browser, browser_context_args, live_server, app, session, tmp_path):
+    """axe-core (from bench/'s npm install) finds nothing on the screen with photos in the
+    failed, gallery-waiting and done states; every button is at least 48 px high."""
+    axe = ROOT / "bench" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.skip("axe-core is installed by `npm ci` in bench/")
+    context = browser.new_context(**browser_context_args, bypass_csp=True)  # to inject axe
+    page = context.new_page()
+    browser_login(page, live_server.url, Role.STAFF, app=app)
+    open_trip(page, live_server.url, session)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a photo" * 20)
+    page.locator("#camera").set_input_files([str(bad), str(gps_jpeg(tmp_path / "a.jpg"))])
+    page.locator("#gallery").set_input_files(str(gps_jpeg(tmp_path / "b.jpg", (500, 400))))
+    expect(page.locator(".shot-gallery")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".shot[data-state=failed]")).to_have_count(1)
+    expect(page.locator("#event-photos .server-shot")).to_have_count(2)
+
+    page.add_script_tag(path=str(axe))
+    violations = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa',
+                                                       'best-practice']});
+        return r.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(' ')}`);
+    }""")
+    assert violations == []
+    for button in page.locator("main button, main label.primary, main label.secondary").all():
+        assert button.bounding_box()["height"] >= 48, button.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "capture-states-phone.png"), full_page=True)
+    context.close()

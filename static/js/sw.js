@@ -188,18 +188,17 @@ async function receiveShare(request) {
     return Response.redirect("/share-target", 303);  // the server's page explains what to do
   }
   const maxSide = (await getMeta("maxSide")) || DEFAULT_MAX_SIDE;
-  let full = false;
+  let problem = "";
   for (const file of files) {
     try {
       await addPhoto(file, { eventId, source: "gallery", maxSide });
     } catch (error) {
-      if (!isQuotaError(error)) throw error;
-      full = true;
+      problem = isQuotaError(error) ? "full" : problem || "failed";  // the page says so
     }
   }
   // With signal the event page drains the queue as it opens; without, Background Sync will.
   if (!navigator.onLine) await self.registration.sync?.register(SYNC_TAG).catch(() => {});
-  return Response.redirect(`/events/${eventId}${full ? "?share=full" : ""}#capture`, 303);
+  return Response.redirect(`/events/${eventId}${problem ? `?share=${problem}` : ""}#capture`, 303);
 }
 
 async function drainQueue() {

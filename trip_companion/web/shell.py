@@ -16,7 +16,11 @@ bp = Blueprint("shell", __name__)
 
 HTMX = "vendor/htmx/htmx-2.0.11.min.js"
 # Everything the shell needs to open with no network at all.
-SHELL_ASSETS = ("css/app.css", "js/app.js", HTMX, "icons/icon-192.png", "icons/icon-512.png")
+SHELL_ASSETS = ("css/app.css", "css/capture.css", "js/app.js", HTMX, "icons/icon-192.png",
+                "icons/icon-512.png")
+# Photos taken with the phone's own camera can be shared into the app (gallery photos).
+SHARE_TARGET = {"action": "/share-target", "method": "POST", "enctype": "multipart/form-data",
+                "params": {"files": [{"name": "photos", "accept": ["image/*"]}]}}
 
 
 @cache
@@ -42,7 +46,7 @@ def manifest():
         "scope": "/", "display": "standalone", "orientation": "portrait",
         "background_color": "#ffffff", "theme_color": "#1d4e89",
         "description": "Take trip photos and post them safely through the school's account.",
-        "icons": icons,
+        "icons": icons, "share_target": SHARE_TARGET,
     }
     return Response(json.dumps(body), mimetype="application/manifest+json")
 

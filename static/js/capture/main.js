@@ -25,7 +25,10 @@ export async function start(root = document) {
   const section = root.querySelector?.("[data-capture]") || document.querySelector("[data-capture]");
   await rememberSession(section);
   if (section && !section.dataset.mounted) await mount(section);
-  return drainNow(true, Boolean(section));
+  // The capture screen reports the inventory, and so does any page when the headteacher
+  // has asked this device for a fresh one (R10 inspection).
+  const asked = Boolean(document.querySelector('meta[name="inventory-requested"]'));
+  return drainNow(true, Boolean(view?.connected) || asked);
 }
 
 function csrfToken() {
@@ -54,12 +57,14 @@ async function mount(section) {
     });
   }
   await showPending();
-  if (new URLSearchParams(location.search).get("share") === "full") view.alert(QUOTA_SHARE);
+  const shared = new URLSearchParams(location.search).get("share");
+  if (shared) view.alert(shared === "full" ? SHARE_FULL : SHARE_FAILED);
   navigator.storage?.persist?.().catch(() => {});  // ask the browser never to evict the queue
 }
 
-const QUOTA_SHARE = "This phone is full, so the shared photos couldn't be kept for upload. "
+const SHARE_FULL = "This phone is full, so some shared photos couldn't be kept for upload. "
   + "Free some space, then share them again.";
+const SHARE_FAILED = "Some shared photos couldn't be kept for upload. Share them again.";
 
 async function showPending() {
   const { photos, confirmations } = await pending();
