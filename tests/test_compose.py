@@ -214,3 +214,12 @@ def test_check_command_with_an_event_allows_the_weekend(runner, session):
     assert json.loads(result.output)["allowed_now"] is True
     bad = runner.invoke(args=["check", "--event", "9999", "Year 6"])
     assert bad.exit_code == 2 and "no event 9999" in bad.output
+
+
+def test_event_page_lists_its_posts(staff, session):
+    event_id = trip(session).id
+    post_id = new_post(staff, event_id)
+    staff.post(f"/posts/{post_id}/submit", data={"caption": "Year 6 canoeing on the lake."})
+    page = staff.client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "Year 6 canoeing on the lake." in page and "Pending" in page
+    assert "Write a post" in page
