@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, database, security, blueprints, CLI. Wiring only."""
+    """Build the app: configuration, database, security, blueprints, CLI. Wiring only.
+
+    Flask is imported here, not at module level, so the domain packages (``media``,
+    ``policy``, ``publish``) and their command-line tools start without it.
+    """
+    from flask import Flask
+
     from trip_companion import config, web
     from trip_companion.cli import register_commands
 

@@ -7,7 +7,9 @@ are never read into the output. libheif applies the container's rotation and mir
 (``irot``/``imir``) while decoding, and pillow-heif neutralises the EXIF orientation
 that would otherwise turn the picture twice, so the JPEG is upright with no tag at all.
 AVIF (optional, through Pillow's own plugin) takes the same route; Pillow turns its
-``irot``/``imir`` into an EXIF orientation, which we bake in.
+``irot``/``imir`` into an EXIF orientation, which we bake in. An ICC profile (iPhones
+carry Display P3) is kept, scrubbed; colour given only as ``nclx`` code points is not
+carried over, so such pictures are shown as sRGB (what most Android HEICs are anyway).
 """
 
 from __future__ import annotations
