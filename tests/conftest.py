@@ -233,3 +233,24 @@ def pg_url(pg_cluster, request):
     """A fresh, empty PostgreSQL database for one test."""
     name = "t_" + re.sub(r"\W", "_", request.node.name)[:40].lower() + f"_{os.getpid()}"
     return pg_cluster.create_database(name)
+
+
+def receive_photo(app, role: Role, client_id: str, data: bytes | None = None) -> int:
+    """A photo received from a trusted device of ``role`` for the demo trip; its id."""
+    from tests.images import gps_jpeg
+    from trip_companion import photos
+    from trip_companion.media import Limits
+    from trip_companion.models import Device, DeviceStatus, Event
+
+    runtime = app.extensions["trip_companion.runtime"]
+    with runtime.sessions() as s:
+        user = s.query(User).filter_by(role=role).one()
+        event = s.query(Event).filter(Event.title.like("Year 6%")).one()
+        device = Device(school_id=user.school_id, user_id=user.id, name="test phone",
+                        token_hash=os.urandom(32).hex(), status=DeviceStatus.TRUSTED)
+        s.add(device)
+        s.flush()
+        receipt = photos.receive(s, runtime.store, user=user, device=device, event=event,
+                                 client_id=client_id, data=data or gps_jpeg(),
+                                 source=photos.PhotoSource.CAMERA, limits=Limits())
+        return receipt.photo_id

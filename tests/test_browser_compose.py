@@ -9,32 +9,15 @@ import xml.etree.ElementTree as ET
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, SHARED, browser_login
-from tests.images import gps_jpeg, has_exif
-from trip_companion import photos
-from trip_companion.media import Limits
-from trip_companion.models import Device, DeviceStatus, Event, Role, User
+from tests.conftest import ARTIFACTS, SHARED, browser_login, receive_photo
+from tests.images import has_exif
+from trip_companion.models import Role
 
 pytestmark = pytest.mark.browser
 
 
-def add_photo(app) -> int:
-    runtime = app.extensions["trip_companion.runtime"]
-    with runtime.sessions() as s:
-        teacher = s.query(User).filter_by(role=Role.STAFF).one()
-        event = s.query(Event).filter(Event.title.like("Year 6%")).one()
-        device = Device(school_id=teacher.school_id, user_id=teacher.id, token_hash="p" * 64,
-                        name="phone", status=DeviceStatus.TRUSTED)
-        s.add(device)
-        s.flush()
-        receipt = photos.receive(s, runtime.store, user=teacher, device=device, event=event,
-                                 client_id="composebrowser1", data=gps_jpeg(),
-                                 source=photos.PhotoSource.CAMERA, limits=Limits())
-        return receipt.photo_id
-
-
 def test_compose_check_fix_and_post_to_the_feed(page, live_server, app, tmp_path):
-    photo_id = add_photo(app)
+    photo_id = receive_photo(app, Role.STAFF, "composebrowser1")
     browser_login(page, live_server.url, Role.HEADTEACHER, app)
     trip = page.locator("article.event", has_text="Year 6 residential")
     trip.get_by_role("button", name="Write a post").click()

@@ -16,18 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import ROOT, Auth, build_app
-from tests.images import gps_jpeg
+from tests.conftest import ROOT, Auth, build_app, receive_photo
 from tests.publish.fakes.x_api import FakeX
 from tests.smtp import MailServer
-from trip_companion import compose, delivery, photos, profile
-from trip_companion.media import Limits
+from trip_companion import compose, delivery, profile
 from trip_companion.models import (
     Connection,
     Delivery,
     DeliveryStatus,
-    Device,
-    DeviceStatus,
     Event,
     Post,
     PostStatus,
@@ -63,21 +59,15 @@ def x_app(tmp_path, template, fake_x, **extra):
 
 def scheduled_post(app, caption: str) -> int:
     """A headteacher's post on the trip, with one photo, submitted (so scheduled now)."""
+    photo_id = receive_photo(app, Role.HEADTEACHER, "deliverytest1")
     runtime = app.extensions["trip_companion.runtime"]
     with runtime.sessions() as s:
         head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
         event = s.query(Event).filter(Event.title.like("Year 6%")).one()
-        device = Device(school_id=head.school_id, user_id=head.id, token_hash="t" * 64,
-                        name="desk", status=DeviceStatus.TRUSTED)
-        s.add(device)
-        s.flush()
-        receipt = photos.receive(s, runtime.store, user=head, device=device, event=event,
-                                 client_id="deliverytest1", data=gps_jpeg(),
-                                 source=photos.PhotoSource.CAMERA, limits=Limits())
         post = compose.start(s, head, event)
-        compose.save(s, post, caption=caption, photo_ids=[receipt.photo_id],
-                     alt_texts={receipt.photo_id: "Pupils on a climbing wall, from behind"},
-                     faces={receipt.photo_id: False})
+        compose.save(s, post, caption=caption, photo_ids=[photo_id],
+                     alt_texts={photo_id: "Pupils on a climbing wall, from behind"},
+                     faces={photo_id: False})
         verdict = compose.submit(s, post, head, utcnow(), head.school)
         assert verdict.step == "now", verdict.label
         s.commit()

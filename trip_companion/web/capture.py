@@ -9,7 +9,7 @@ from trip_companion import events, photos
 from trip_companion.media import Limits, SanitizeError, render
 from trip_companion.models import Photo, PhotoSource, Role
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, store
+from trip_companion.web.context import get_db, school_row, store
 from trip_companion.web.context import render as render_page
 from trip_companion.web.devices import current_device
 from trip_companion.web.security import csrf
@@ -54,18 +54,11 @@ def upload():
     return jsonify(result.as_dict()), 201
 
 
-def _own_photo(photo_id: int) -> Photo:
-    photo = get_db().get(Photo, photo_id)
-    if photo is None or photo.school_id != current_user.school_id:
-        abort(404)
-    return photo
-
-
 @bp.post("/api/photos/<int:photo_id>/device-deleted")
 @allow(*CAPTURERS)
 def device_deleted(photo_id: int):
     db = get_db()
-    photo, device = _own_photo(photo_id), current_device()
+    photo, device = school_row(Photo, photo_id), current_device()
     body = request.get_json(silent=True) or {}
     if device is None or str(body.get("device_id")) != str(device.id):
         return _error("This confirmation didn't come from the phone that sent the photo.", 403)
@@ -81,7 +74,7 @@ def device_deleted(photo_id: int):
 @allow(*CAPTURERS)
 def gallery_deleted(photo_id: int):
     db = get_db()
-    photo = _own_photo(photo_id)
+    photo = school_row(Photo, photo_id)
     try:
         photos.attest_gallery_deleted(db, photo, current_user)
     except photos.PhotoError as exc:
@@ -114,7 +107,7 @@ def event_photos(event_id: int):
 @bp.get("/photos/<int:photo_id>/thumb.jpg")
 @allow(*CAPTURERS, *LEADERSHIP)
 def thumbnail(photo_id: int):
-    photo = _own_photo(photo_id)
+    photo = school_row(Photo, photo_id)
     if events.find(get_db(), current_user, photo.event_id) is None or not photo.storage_key:
         abort(404)
     thumb_key = f"thumbs/{photo.storage_key}.jpg"

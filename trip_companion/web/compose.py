@@ -9,7 +9,7 @@ from sqlalchemy import select
 from trip_companion import compose, events, photos, policy
 from trip_companion.models import Post, PostStatus, Role, utcnow
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, render
+from trip_companion.web.context import get_db, render, school_row
 
 bp = Blueprint("compose", __name__)
 WRITERS = (Role.HEADTEACHER, Role.SENIOR_LEADER, Role.STAFF)
@@ -18,9 +18,7 @@ NOTES = {"mastodon": "Mastodon can't turn replies off: replies will be possible 
 
 
 def _post(post_id: int) -> Post:
-    post = get_db().get(Post, post_id)
-    if post is None or post.school_id != current_user.school_id:
-        abort(404)
+    post = school_row(Post, post_id)
     if current_user.role == Role.STAFF and post.author_id != current_user.id:
         abort(404)
     return post

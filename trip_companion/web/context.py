@@ -6,7 +6,16 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Request, Response, current_app, g, render_template, request
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+)
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -61,6 +70,17 @@ def store():
 def enqueue_due() -> None:
     """Ask the queue to send whatever is due now (runs inline in immediate mode)."""
     current_app.extensions["trip_companion.queue"].kick()
+
+
+def school_row(model, row_id: int):
+    """The row of ``model`` with this id if it belongs to the user's school, else 404.
+
+    Ids come from the client: this is the one place that checks they are ours.
+    """
+    row = get_db().get(model, row_id)
+    if row is None or row.school_id != current_user.school_id:
+        abort(404)
+    return row
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from trip_companion import audit, devices, notify, profile
 from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
 from trip_companion.web.access import allow, signed_in
-from trip_companion.web.context import get_db, render
+from trip_companion.web.context import get_db, render, school_row
 
 bp = Blueprint("devices", __name__)
 COOKIE = "tc_device"
@@ -160,13 +160,6 @@ def ask_again():
     return redirect(url_for("devices.waiting"))
 
 
-def _school_device(device_id: int) -> Device:
-    device = get_db().get(Device, device_id)
-    if device is None or device.school_id != current_user.school_id:
-        abort(404)
-    return device
-
-
 @bp.get("/devices")
 @allow(Role.HEADTEACHER)
 def index():
@@ -180,7 +173,7 @@ def index():
 @allow(Role.HEADTEACHER)
 def approve(device_id: int):
     db = get_db()
-    device = _school_device(device_id)
+    device = school_row(Device, device_id)
     try:
         code = devices.approve(db, device, current_user)
     except devices.DeviceError as exc:
@@ -197,7 +190,7 @@ def approve(device_id: int):
 @allow(Role.HEADTEACHER)
 def revoke(device_id: int):
     db = get_db()
-    device = _school_device(device_id)
+    device = school_row(Device, device_id)
     devices.revoke(device)
     audit.record(db, device.school_id, "device.revoked", actor=current_user,
                  device=current_device(), subject=f"device:{device.id}", security=True,
@@ -211,7 +204,7 @@ def revoke(device_id: int):
 @allow(Role.HEADTEACHER)
 def renew(device_id: int):
     db = get_db()
-    device = _school_device(device_id)
+    device = school_row(Device, device_id)
     if device.status != DeviceStatus.TRUSTED:
         abort(409)
     device.expires_at = utcnow() + profile.load(db, current_user.school).device_lifetime

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from trip_companion import esafety
 from trip_companion.models import Incident
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, render
+from trip_companion.web.context import get_db, render, school_row
 
 bp = Blueprint("esafety", __name__, url_prefix="/esafety")
-
-
-def _incident(incident_id: int) -> Incident:
-    incident = get_db().get(Incident, incident_id)
-    if incident is None or incident.school_id != current_user.school_id:
-        abort(404)
-    return incident
 
 
 @bp.get("/")
@@ -53,7 +46,7 @@ def create():
 @bp.get("/<int:incident_id>")
 @allow(*LEADERSHIP)
 def show(incident_id: int):
-    incident = _incident(incident_id)
+    incident = school_row(Incident, incident_id)
     return render("esafety/show.html", incident=incident, actions=json.loads(incident.actions),
                   media=json.loads(incident.copy_media), action_names=esafety.ACTIONS,
                   kinds=esafety.KINDS)
@@ -62,7 +55,7 @@ def show(incident_id: int):
 @bp.post("/<int:incident_id>/actions")
 @allow(*LEADERSHIP)
 def act(incident_id: int):
-    db, incident = get_db(), _incident(incident_id)
+    db, incident = get_db(), school_row(Incident, incident_id)
     try:
         esafety.add_action(db, incident, current_user, request.form.get("action", ""))
         db.commit()
@@ -74,7 +67,7 @@ def act(incident_id: int):
 @bp.post("/<int:incident_id>/close")
 @allow(*LEADERSHIP)
 def close(incident_id: int):
-    db, incident = get_db(), _incident(incident_id)
+    db, incident = get_db(), school_row(Incident, incident_id)
     try:
         esafety.close(db, incident, current_user, request.form.get("outcome", ""))
         db.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from trip_companion import audit, inspection, profile
 from trip_companion.models import AuditEntry, Device, Event, Role, User, utcnow
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, render
+from trip_companion.web.context import get_db, render, school_row
 
 bp = Blueprint("inspect", __name__)
 
@@ -71,9 +71,7 @@ def index_csv():
 @allow(Role.HEADTEACHER)
 def device(device_id: int):
     db = get_db()
-    found = db.get(Device, device_id)
-    if found is None or found.school_id != current_user.school_id:
-        abort(404)
+    found = school_row(Device, device_id)
     saved, missing = inspection.inventory(db, found)
     entries = db.scalars(select(AuditEntry).where(AuditEntry.school_id == found.school_id,
                                                   AuditEntry.device_id == found.id)
@@ -89,9 +87,7 @@ def device(device_id: int):
 @allow(Role.HEADTEACHER)
 def request_inventory(device_id: int):
     db = get_db()
-    found = db.get(Device, device_id)
-    if found is None or found.school_id != current_user.school_id:
-        abort(404)
+    found = school_row(Device, device_id)
     found.inventory_requested_at = utcnow()
     audit.record(db, found.school_id, "device.inventory_requested", actor=current_user,
                  subject=f"device:{found.id}", security=True)
