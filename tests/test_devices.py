@@ -158,3 +158,17 @@ def test_waiting_device_can_rename_itself(app, session):
     assert teacher_device(session).name == "Amara's school iPhone"
     page = teacher.client.get("/device/waiting").get_data(as_text=True)
     assert csrf_from(page)
+
+
+def test_a_changing_address_does_not_sign_the_teacher_out(app):
+    teacher = Auth(app.test_client())
+    teacher.login(Role.STAFF)
+    moved = teacher.client.get("/", environ_base={"REMOTE_ADDR": "10.20.30.40"})
+    assert moved.status_code == 200  # 3G to Wi-Fi on the trip
+
+
+def test_public_feed_is_open_to_a_waiting_device(app):
+    teacher = Auth(app.test_client())
+    teacher.login(Role.STAFF, approve=False)
+    assert teacher.client.get("/schools/demo/feed").status_code == 200
+    assert teacher.client.get("/").status_code == 302

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from trip_companion import audit, devices, notify, profile
 from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
+from trip_companion.web import access
 from trip_companion.web.access import allow, signed_in
 from trip_companion.web.context import get_db, render, school_row
 
@@ -70,7 +71,7 @@ def _inventory_requested() -> bool:
 def gate():
     """Keep a session on an untrusted device in the waiting room; end it if revoked."""
     if not current_user.is_authenticated or request.endpoint in WAITING_ROOM \
-            or request.endpoint is None:
+            or request.endpoint is None or access.rule_for(request.endpoint) is access.PUBLIC:
         return None
     device = cookie_device()
     if device is None or device.status == DeviceStatus.REVOKED:
