@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import ARTIFACTS, ROOT, SHARED, browser_login
+from tests.conftest import ARTIFACTS, SHARED, browser_login
 from trip_companion import photos as photos_module
 from trip_companion.models import Device, Event, Photo, Role, User
 from trip_companion.web.context import store as app_store

@@ -124,3 +124,58 @@ def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, mon
                      str(out), "-j", "1")
     assert result.exit_code == 1 and "internal_error" in result.output
     assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
+
+
+def test_copies_are_written_whole_readable_and_without_temp_files(tmp_path, monkeypatch):
+    from trip_companion.media import cli
+
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(h.encode(h.picture(), "JPEG", exif=h.exif_block().tobytes()))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f".strip-{cli.os.getpid()}-0").write_bytes(b"someone else's")  # name taken
+    monkeypatch.setattr(cli, "_TEMP_NAMES", iter(range(5)))
+    assert _invoke(str(source), "--out", str(out), "-j", "1").exit_code == 0
+    assert (out / "photo.jpg").stat().st_mode & 0o777 == 0o644
+    assert b"SECRET" not in (out / "photo.jpg").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == [f".strip-{cli.os.getpid()}-0", "photo.jpg"]
+
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli.os, "write", full_disk)
+    result = _invoke(str(source), "--out", str(tmp_path / "out2"), "-j", "1")
+    assert result.exit_code == 1 and "No space left" in result.output
+    assert "[io_error]" in result.output
+    assert list((tmp_path / "out2").iterdir()) == []
+
+
+def test_strip_starts_without_render_and_lcms():
+    import subprocess
+    import sys
+
+    code = ("import sys, trip_companion.media.cli; "
+            "print(sorted(m for m in ('trip_companion.media.derivatives', 'PIL.ImageCms', "
+            "'pillow_heif', 'concurrent.futures.process', 'flask') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"
+    from trip_companion.media import render
+    from trip_companion.media.derivatives import render as same
+
+    assert render is same
+
+
+def test_only_a_large_batch_starts_workers(photos, tmp_path, monkeypatch):
+    from trip_companion.media import cli
+
+    seen = []
+    real = cli._run
+    monkeypatch.setattr(cli, "_run", lambda jobs, workers: seen.append(workers) or real(jobs, 1))
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 4)
+    files = [str(photos / "IMG_0001.JPG"), str(photos / "screenshot.png")]
+    _invoke(*files, "--out", str(tmp_path / "a"))
+    monkeypatch.setattr(cli, "_POOL_MIN_BYTES", 1000)
+    _invoke(*files, "--out", str(tmp_path / "b"))
+    _invoke(*files, "--out", str(tmp_path / "c"), "-j", "3")
+    assert seen == [1, 4, 3]

@@ -43,7 +43,8 @@ Modules: ``pipeline`` (sanitize), ``sniff``, ``jpeg``/``jpeg_clean``, ``png``, `
 ``derivatives`` (render), ``storage`` (LocalStore/S3Store), ``cli`` (``strip``).
 """
 
-from trip_companion.media.derivatives import render
+from typing import TYPE_CHECKING, Any
+
 from trip_companion.media.errors import (
     CorruptImageError,
     EmptyFileError,
@@ -57,6 +58,19 @@ from trip_companion.media.errors import (
 )
 from trip_companion.media.model import DEFAULT_LIMITS, CleanImage, Limits
 from trip_companion.media.pipeline import sanitize
+
+if TYPE_CHECKING:
+    from trip_companion.media.derivatives import render
+
+
+def __getattr__(name: str) -> Any:
+    # ``render`` (resampling, lcms) is imported on first use, so ``strip`` starts faster.
+    if name == "render":
+        from trip_companion.media.derivatives import render
+
+        globals()["render"] = render
+        return render
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_LIMITS",

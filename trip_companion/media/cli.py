@@ -3,17 +3,18 @@
 Registered in the app's ``trip-companion`` group; also runs alone as
 ``python -m trip_companion.media.cli``. A file that fails is reported and skipped (no
 output, no temp file left); the others are still written; the exit status is 1 if
-any failed. Several files are cleaned in parallel, one process per CPU.
+any failed. A large batch is cleaned in parallel, one process per CPU; a small one in
+this process, since starting the workers costs more than they save there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from trip_companion.media.errors import SanitizeError
 from trip_companion.media.pipeline import sanitize
 
 _Job = tuple[Path, Path, str, bool]  # input, output folder, output stem, with sha256
+# Below this much input a worker pool loses: starting it costs ~30 ms, and one process
+# cleans JPEG at roughly 0.5-1 GB/s (bench/strip.py).
+_POOL_MIN_BYTES = 32_000_000
 
 
 @click.command("strip")
@@ -33,7 +37,7 @@ _Job = tuple[Path, Path, str, bool]  # input, output folder, output stem, with s
               help="Folder for the clean copies (created if missing).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Worker processes (default: one per CPU).")
+              help="Worker processes (default: one per CPU for a large batch).")
 def strip(files: tuple[Path, ...], out_dir: Path, as_json: bool, jobs: int | None) -> None:
     """Write metadata-free copies of FILE... into --out under their own names.
 
@@ -42,11 +46,23 @@ def strip(files: tuple[Path, ...], out_dir: Path, as_json: bool, jobs: int | Non
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
-    for result in _run(_jobs(files, out_dir, as_json), jobs or os.cpu_count() or 1):
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if _input_bytes(files) >= _POOL_MIN_BYTES else 1
+    for result in _run(_jobs(files, out_dir, as_json), jobs):
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else _line(result))
         failed += not result["ok"]
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _input_bytes(files: tuple[Path, ...]) -> int:
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):  # reported when the file is read
+            total += path.stat().st_size
+        if total >= _POOL_MIN_BYTES:
+            break
+    return total
 
 
 def _jobs(files: tuple[Path, ...], out_dir: Path, with_hash: bool) -> list[_Job]:
@@ -65,6 +81,8 @@ def _run(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
     if workers < 2 or len(jobs) < 4:
         yield from map(strip_one, jobs)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only folders pay for it
+
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         yield from pool.map(strip_one, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
 
@@ -94,15 +112,29 @@ def _failure(source: Path, code: str, message: str) -> dict[str, Any]:
     return {"file": str(source), "ok": False, "error": code, "message": message, "detail": ""}
 
 
+_TEMP_NAMES = itertools.count()
+
+
 def _write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".strip-")
+    """Write through a temporary file in the same folder, then rename: no half copies."""
+    while True:
+        tmp = target.parent / f".strip-{os.getpid()}-{next(_TEMP_NAMES)}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            break
+        except FileExistsError:
+            continue
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
+        try:
+            view, written = memoryview(data), 0
+            while written < len(view):
+                written += os.write(fd, view[written:])
+            os.fchmod(fd, 0o644)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -18,8 +18,6 @@ import re
 import struct
 from dataclasses import dataclass
 
-from PIL import ImageCms
-
 from trip_companion.media import model as m
 
 _HEADER = 128
@@ -154,6 +152,8 @@ def _build(header: bytearray, profile: bytes, kept: dict[bytes, tuple[int, int]]
 
 
 def _loads(profile: bytes) -> bool:
+    from PIL import ImageCms  # lcms is loaded only for pictures that carry a profile
+
     try:
         ImageCms.ImageCmsProfile(io.BytesIO(profile))
     except (OSError, ImageCms.PyCMSError, TypeError, ValueError):

@@ -26,6 +26,7 @@ FRAMES = {0xC0: "baseline", 0xC1: "extended", 0xC2: "progressive"}
 _OTHER_FRAMES = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 CODING = {DQT, DHT, DRI, SOS, *FRAMES}  # segments the decoder needs; copied as they are
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
+_IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}  # what may follow 0xFF inside a scan
 # End of an entropy-coded scan: 0xFF followed by anything but stuffing (00), a restart
 # marker (D0-D7) or more fill bytes.
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
@@ -59,8 +60,12 @@ class Jpeg:
     frame: int = 0
 
 
-def parse(data: bytes) -> Jpeg:
+def parse(data: bytes, *, known_scans: dict[int, int] | None = None) -> Jpeg:
     """Walk the markers of the first picture.
+
+    ``known_scans`` maps the start of an entropy-coded run to its end, for a file whose
+    scans were copied from a file this walk already checked (see ``verify``): such a run
+    is skipped rather than searched, and its end must be a real marker.
 
     :raises TruncatedImageError: a segment runs past the end, or there is no end marker.
     :raises CorruptImageError: the structure makes no sense.
@@ -85,11 +90,12 @@ def parse(data: bytes) -> Jpeg:
             continue
         if marker == SOI:
             raise CorruptImageError("second start-of-image marker")
-        pos = _segment_end(data, marker, pos)
+        pos = _segment_end(data, marker, pos, known_scans)
         segments.append(Segment(marker, start, pos))
 
 
-def _segment_end(data: bytes, marker: int, pos: int) -> int:
+def _segment_end(data: bytes, marker: int, pos: int,
+                 known_scans: dict[int, int] | None = None) -> int:
     if pos + 2 > len(data):
         raise TruncatedImageError("file ends inside a segment header")
     end = pos + int.from_bytes(data[pos:pos + 2], "big")
@@ -100,10 +106,21 @@ def _segment_end(data: bytes, marker: int, pos: int) -> int:
     _check_table(data[pos + 2:end], marker)
     if marker != SOS:
         return end
+    if known_scans and end in known_scans:
+        return _known_scan_end(data, end, known_scans[end])
     found = _SCAN_END.search(data, end)
     if found is None:
         raise TruncatedImageError("the picture data stops before its end marker")
     return found.start()
+
+
+def _known_scan_end(data: bytes, start: int, stop: int) -> int:
+    # The run itself was searched in the input; what must hold here is that it ends
+    # exactly where a marker (not stuffing, a restart or fill) begins.
+    if not start <= stop <= len(data) - 2 or data[stop] != 0xFF \
+            or data[stop + 1] in _IN_SCAN:
+        raise CorruptImageError("a copied scan does not end at a marker")
+    return stop
 
 
 def _check_table(body: bytes, marker: int) -> None:

@@ -24,6 +24,7 @@ from trip_companion.media.jpeg import (
     CODING,
     COM,
     ICC_TAG,
+    SOS,
     XMP_EXT_TAG,
     XMP_TAG,
     Jpeg,
@@ -52,9 +53,10 @@ def clean(data: bytes, limits: m.Limits) -> m.Draft:
     found.merge(profile.report)
     if raw_profile is None and first(jpeg, data, APP2, ICC_TAG) is not None:
         found.add(m.COLOUR_PROFILE, "unreadable colour profile")
-    out = rewrite(data, jpeg, turn, profile.data)
+    out, scans = _assemble(data, jpeg, turn, profile.data)
     width, height = pixels.displayed_size(jpeg.width, jpeg.height, turn)
-    return m.Draft(out, "jpeg", width, height, found.as_dict(), turn=turn, profile=profile.data)
+    return m.Draft(out, "jpeg", width, height, found.as_dict(), turn=turn, profile=profile.data,
+                   scans=scans)
 
 
 def _jfif(payload: bytes) -> bytes:
@@ -92,18 +94,36 @@ def header_segments(jpeg: Jpeg, data: bytes, turn: int, profile: bytes | None) -
 
 def rewrite(data: bytes, jpeg: Jpeg, turn: int, profile: bytes | None) -> bytes:
     """Return SOI, our header segments, the coding segments as they were, EOI."""
+    return _assemble(data, jpeg, turn, profile)[0]
+
+
+def _assemble(data: bytes, jpeg: Jpeg, turn: int,
+              profile: bytes | None) -> tuple[bytes, dict[int, int]]:
+    """Return ``rewrite``'s bytes and where each copied entropy-coded run lies in them."""
     view = memoryview(data)
-    coding = [view[s.start:s.end] for s in jpeg.segments if s.marker in CODING]
-    return b"".join([b"\xff\xd8", *header_segments(jpeg, data, turn, profile), *coding,
-                     b"\xff\xd9"])
+    parts = [b"\xff\xd8", *header_segments(jpeg, data, turn, profile)]
+    pos, scans = sum(map(len, parts)), {}
+    for seg in jpeg.segments:
+        if seg.marker in CODING:
+            if seg.marker == SOS:  # the run starts after the scan header
+                start = pos + 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big")
+                scans[start] = pos + seg.end - seg.start
+            parts.append(view[seg.start:seg.end])
+            pos += seg.end - seg.start
+    parts.append(b"\xff\xd9")
+    return b"".join(parts), scans
 
 
-def check_clean(data: bytes, turn: int, profile: bytes | None) -> Jpeg:
+def check_clean(data: bytes, turn: int, profile: bytes | None,
+                scans: dict[int, int] | None = None) -> Jpeg:
     """Re-read a JPEG we wrote and raise if anything beyond the allowed minimum is in it.
+
+    ``scans``: entropy-coded runs copied from an already walked input (``Draft.scans``);
+    the walk skips them, checking that each ends at a marker.
 
     :raises UnsafeOutputError: metadata, trailing bytes or an unexpected segment.
     """
-    jpeg = parse(data)
+    jpeg = parse(data, known_scans=scans)
     if jpeg.end != len(data):
         raise UnsafeOutputError(f"{len(data) - jpeg.end} bytes after the end marker")
     expected = header_segments(jpeg, data, turn, profile)

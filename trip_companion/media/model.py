@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -104,6 +103,9 @@ class Draft:
     removed: dict[str, list[str]]
     turn: int = 1  # EXIF orientation kept as metadata (lossless JPEG only)
     profile: bytes | None = None  # the neutral ICC profile written, if any
+    # Entropy-coded runs (start -> end in ``data``) copied from an input whose walk
+    # searched them: the verifier skips them and checks only that a marker ends each.
+    scans: dict[int, int] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class CleanImage:
     @cached_property
     def sha256(self) -> str:
         """Hex SHA-256 of the clean bytes (computed on first use: the CLI often needs none)."""
+        import hashlib
+
         return hashlib.sha256(self.data).hexdigest()
 
     @property

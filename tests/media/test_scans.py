@@ -1,0 +1,90 @@
+"""The verifier's short cut for JPEG: copied scans are skipped, but only where they fit.
+
+``jpeg_clean`` tells the verifier where the entropy-coded runs it copied lie in its
+output (``Draft.scans``); the re-read walks everything else and checks that each run
+ends exactly at a marker. These tests make sure the short cut sees the same structure
+as the full walk and still refuses anything that is not ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.media import helpers as h
+from trip_companion.media import (
+    DEFAULT_LIMITS,
+    CorruptImageError,
+    UnsafeOutputError,
+    jpeg,
+    jpeg_clean,
+    verify,
+)
+
+
+def _draft(progressive: bool = False, turn: int | None = 6):
+    data = h.encode(h.picture((97, 41)), "JPEG", progressive=progressive,
+                    exif=h.exif_block(turn).tobytes(), restart_marker_blocks=2)
+    return jpeg_clean.clean(data + b"TRAILER", DEFAULT_LIMITS)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_the_short_cut_sees_what_the_full_walk_sees(progressive):
+    draft = _draft(progressive)
+    full = jpeg.parse(draft.data)
+    quick = jpeg.parse(draft.data, known_scans=draft.scans)
+    assert quick == full and quick.end == len(draft.data)
+    runs = [s for s in full.segments if s.marker == jpeg.SOS]
+    assert len(draft.scans) == len(runs) > (1 if progressive else 0)
+    assert sorted(draft.scans.values()) == [s.end for s in runs]
+    verify.verify(draft)
+
+
+def test_a_run_that_does_not_end_at_a_marker_is_refused():
+    draft = _draft()
+    start, stop = next(iter(draft.scans.items()))
+    for wrong in (stop - 1, stop + 1, start - 1, len(draft.data), len(draft.data) + 10):
+        bad = dataclasses.replace(draft, scans={start: wrong})
+        with pytest.raises(UnsafeOutputError):
+            verify.verify(bad)
+        with pytest.raises(CorruptImageError):
+            jpeg.parse(draft.data, known_scans={start: wrong})
+
+
+def test_segments_after_a_skipped_run_are_still_found():
+    draft = _draft()
+    stop = max(draft.scans.values())  # the last run ends at EOI in a baseline file
+    smuggled = draft.data[:stop] + jpeg.segment(jpeg.APP1, b"http://ns.adobe.com/xap/1.0/\x00"
+                                                b"SECRET") + draft.data[stop:]
+    with pytest.raises(UnsafeOutputError):
+        verify.verify(dataclasses.replace(draft, data=smuggled))
+    with pytest.raises(UnsafeOutputError):
+        verify.verify(dataclasses.replace(draft, data=draft.data + b"ZIP"))
+
+
+def test_runs_that_no_longer_line_up_fall_back_to_the_full_search():
+    """Bytes inserted before the scans shift them: the map no longer applies, nothing skips."""
+    draft = _draft()
+    shifted = draft.data[:2] + jpeg.segment(jpeg.COM, b"SECRET") + draft.data[2:]
+    runs = [s.start + 2 + int.from_bytes(shifted[s.start + 2:s.start + 4], "big")
+            for s in jpeg.parse(shifted).segments if s.marker == jpeg.SOS]
+    assert runs and not set(runs) & set(draft.scans)
+    with pytest.raises(UnsafeOutputError) as caught:
+        verify.verify(dataclasses.replace(draft, data=shifted))
+    assert "unexpected segments" in caught.value.detail
+
+
+def test_a_marker_hidden_in_a_scan_is_caught_by_the_input_walk():
+    """What the short cut relies on: the cleaner's own walk ends a scan at any marker."""
+    data = h.encode(h.picture((97, 41)), "JPEG")
+    sos = data.index(b"\xff\xda")
+    run = sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
+    hidden = data[:run + 8] + jpeg.segment(jpeg.COM, b"SECRET") + data[run + 8:]
+    assert jpeg._segment_end(hidden, jpeg.SOS, sos + 2) == run + 8
+
+
+def test_drafts_without_runs_are_walked_in_full():
+    draft = _draft()
+    verify.verify(dataclasses.replace(draft, scans=None))
+    verify.verify(dataclasses.replace(draft, scans={}))
