@@ -94,3 +94,35 @@ def test_concurrent_writers_keep_one_chain(app, school_id):
     verdict = audit.verify(s, school_id)
     assert verdict.ok and s.query(AuditEntry).filter_by(action="test.concurrent").count() == 40
     s.close()
+
+
+def test_concurrent_writers_keep_one_chain_on_postgres(tmp_path, pg_url):
+    from trip_companion import db as database
+    from trip_companion.models import School
+
+    database.upgrade(pg_url)
+    engine = database.make_engine(pg_url)
+    sessions = database.make_sessionmaker(engine)
+    with sessions() as s:
+        school = School(name="PG school", slug="pg")
+        s.add(school)
+        s.commit()
+        audit.record(s, school.id, "test.first")
+        s.commit()
+        school_id = school.id
+
+    def write(k):
+        for i in range(10):
+            with sessions() as s:
+                audit.record(s, school_id, "test.concurrent", details={"writer": k, "i": i})
+                s.commit()
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with sessions() as s:
+        verdict = audit.verify(s, school_id)
+        assert verdict.ok and verdict.checked == 41, verdict.message
+    engine.dispose()
