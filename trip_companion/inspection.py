@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -128,13 +127,6 @@ def inventory(db: Session, device: Device) -> tuple[DeviceInventory | None, list
 
 def held_items(saved: DeviceInventory | None) -> list[dict]:
     return json.loads(saved.items) if saved else []
-
-
-def outstanding_by_device(all_rows: list[Row]) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for row in all_rows:
-        counts[row.device.id] += len(row.outstanding)
-    return dict(counts)
 
 
 def age_words(age: timedelta) -> str:

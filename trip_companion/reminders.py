@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trip_companion import devices
 from trip_companion.models import AuditEntry, Connection, Device, DeviceStatus, School
 
 
@@ -27,10 +28,8 @@ def due(db: Session, school: School, now: datetime, *, rotation: timedelta,
 
 
 def _pending_devices(db: Session, school: School) -> list[Reminder]:
-    waiting = db.scalars(select(Device).where(Device.school_id == school.id,
-                                              Device.status == DeviceStatus.PENDING)).all()
     return [Reminder("device", f"{d.user.name} is waiting for approval of {d.name}.", True)
-            for d in waiting]
+            for d in devices.pending(db, school.id)]
 
 
 def _rotation(db: Session, school: School, now: datetime, rotation: timedelta):

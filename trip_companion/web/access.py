@@ -16,7 +16,6 @@ from trip_companion.models import Role
 
 F = TypeVar("F", bound=Callable)
 PUBLIC = frozenset({"public"})
-EVERY_ROLE = frozenset(Role)
 LEADERSHIP = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER})
 
 
