@@ -51,3 +51,23 @@ def test_htmx_boosted_navigation_keeps_csrf(page, live_server):
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
     expect(page.locator(".flash")).to_have_text("You are signed out.")
+
+
+def test_chromium_says_the_app_is_installable(playwright, live_server, tmp_path):
+    """Chromium's own installability check (DevTools' Manifest panel), in a real profile."""
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(live_server.url + "/login")
+        # (wait_for_function would eval a string, which our CSP forbids in this profile)
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors") == {"installabilityErrors": []}
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        assert "share_target" in manifest["data"]
+    finally:
+        context.close()
