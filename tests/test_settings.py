@@ -69,3 +69,34 @@ def test_staff_and_office_cannot_open_settings(app):
         auth = Auth(app.test_client())
         auth.login(role)
         assert auth.client.get("/settings/").status_code == 403
+
+
+def test_x_is_connected_by_oauth_with_pkce(tmp_path, demo_template):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.conftest import build_app
+    from tests.publish.fakes.x_api import FakeX
+
+    with FakeX() as fake:
+        app = build_app(tmp_path / "x", demo_template,
+                        PUBLISH_OPTIONS={"x": {"base_url": fake.url}},
+                        X_AUTHORIZE_URL=f"{fake.url}/i/oauth2/authorize")
+        head = Auth(app.test_client())
+        head.login(Role.HEADTEACHER)
+        start = head.post("/settings/connections/x/start", data={"client_id": fake.client_id})
+        assert start.status_code == 302 and start.location.startswith(fake.url)
+        code = fake.approve(start.location)  # the headteacher presses "Authorize" on X
+        forged = head.client.get(f"/settings/connections/x/callback?state=wrong&code={code}")
+        assert forged.status_code == 303  # refused: the state doesn't match
+        session = app.extensions["trip_companion.sessions"]()
+        assert session.query(Connection).filter_by(network="x").count() == 0
+        start = head.post("/settings/connections/x/start", data={"client_id": fake.client_id})
+        state = parse_qs(urlsplit(start.location).query)["state"][0]
+        code = fake.approve(start.location)
+        done = head.client.get(f"/settings/connections/x/callback?state={state}&code={code}")
+        assert done.status_code == 303
+        conn = session.query(Connection).filter_by(network="x").one()
+        stored = app.extensions["trip_companion.runtime"].credentials(conn.school_id).load("x")
+        assert stored["refresh_token"] and stored["access_token"].encode() not in conn.sealed
+        assert conn.status == "ok", conn.message
+        session.close()
