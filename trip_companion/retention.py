@@ -1,7 +1,7 @@
 """Retention (R10): the server's clean copy of a photo is discarded on the schedule.
 
-Once a photo has been posted (or was never used), its clean copy is kept for the school's
-retention period and then deleted; the network's copy is then the only public one, and the
+A clean copy is kept for the school's retention period after it was received, and then
+deleted, unless a post that may still go out uses it; the network's copy is then the only public one, and the
 school's feed keeps its own derivative for as long as the post stands.
 """
 
@@ -13,7 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trip_companion import audit, profile
-from trip_companion.models import Photo, School
+from trip_companion.models import Photo, Post, PostPhoto, PostStatus, School
+
+# A photo in a post that may still go out is kept however old it is.
+UNFINISHED = (PostStatus.DRAFT, PostStatus.PENDING, PostStatus.SENT_BACK,
+              PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.FAILED)
 
 
 def discard_expired(db: Session, store, now: datetime) -> int:
@@ -21,9 +25,11 @@ def discard_expired(db: Session, store, now: datetime) -> int:
     discarded = 0
     for school in db.scalars(select(School)):
         keep = timedelta(days=profile.load(db, school).retention_days)
+        waiting = select(PostPhoto.photo_id).join(Post).where(Post.status.in_(UNFINISHED))
         old = db.scalars(select(Photo).where(Photo.school_id == school.id,
                                              Photo.discarded_at.is_(None),
-                                             Photo.received_at < now - keep)).all()
+                                             Photo.received_at < now - keep,
+                                             Photo.id.not_in(waiting))).all()
         for photo in old:
             if photo.storage_key:
                 store.delete(photo.storage_key)
