@@ -1,8 +1,8 @@
 """Retention (R10): the server's clean copy of a photo is discarded on the schedule.
 
 A clean copy is kept for the school's retention period after it was received, and then
-deleted, unless a post that may still go out uses it; the network's copy is then the only public one, and the
-school's feed keeps its own derivative for as long as the post stands.
+deleted, unless a post that may still go out uses it. The network's copy is then the only
+public one; the school's feed keeps its own derivative for as long as the post stands.
 """
 
 from __future__ import annotations
