@@ -305,10 +305,10 @@ def test_gallery_photo_asks_to_delete_the_original_and_records_the_teachers_word
     expect(page.locator(".server-shot")).to_have_count(1)
 
 
-def test_shared_photos_are_queued_by_the_worker_under_the_last_opened_event(
+def test_shared_photos_upload_after_the_teacher_says_yes(
         page, live_server, app, session, received, tmp_path):
-    """The share target: the worker takes the POST, queues the files as gallery photos for
-    the event opened last and redirects there, where they upload (re-encoded)."""
+    """The share target: the worker keeps the POSTed files aside and shows the event opened
+    last; once the teacher says "Upload them" they upload as gallery photos (re-encoded)."""
     browser_login(page, live_server.url, Role.STAFF, app=app)
     url = open_trip(page, live_server.url, session)
     page.goto(live_server.url + "/")
@@ -324,11 +324,17 @@ def test_shared_photos_are_queued_by_the_worker_under_the_last_opened_event(
     shared = [str(gps_jpeg(tmp_path / f"shared-{i}.jpg", (640, 480), seed=i)) for i in range(2)]
     page.locator("#share-files").set_input_files(shared)
     page.evaluate("document.querySelector('#share-files').form.submit()")
-    page.wait_for_url(url + "#capture")
+    page.wait_for_url(url + "?share=review#capture")
+    review = page.get_by_role("region", name="Photos shared into the app")
+    expect(review).to_contain_text("2 photos were shared into Trip Companion")
+    assert event_photos(session) == []  # nothing goes up before the teacher says yes
+    review.get_by_role("button", name="Upload them").click()
     expect(shots(page)).to_have_count(2)
     for i in range(2):
         expect(shots(page).nth(i)).to_contain_text("Delete the original from your gallery",
                                                    timeout=20_000)
+        # the deletion report reaches the server a moment after the receipt
+        expect(shots(page).nth(i)).to_contain_text("Removed from this app", timeout=20_000)
     rows = event_photos(session)
     assert [r.source for r in rows] == ["gallery", "gallery"]
     assert all(r.device_deleted_at is not None for r in rows)
@@ -421,6 +427,37 @@ def test_another_website_cannot_push_photos_into_the_queue(
     attacker.wait_for_url(lambda url: "/share-target" in url or "/events/" in url)
     assert attacker.url == live_server.url + "/share-target", "the worker queued them"
     expect(attacker.locator("h1")).to_contain_text("Open Trip Companion once with signal")
+    assert queued_on_phone(page) == {"photos": 0, "confirmations": 0}
+    assert event_photos(session) == []
+
+
+def test_a_sandboxed_frame_on_another_site_cannot_upload_without_the_teacher(
+        page, context, live_server, app, session, tmp_path):
+    """A sandboxed iframe sends Origin "null", as a share sheet may: the files are only kept
+    aside, the teacher sees them, and "Discard them" drops them. Nothing reaches the server."""
+    browser_login(page, live_server.url, Role.STAFF, app=app)
+    url = open_trip(page, live_server.url, session)
+    frame = ("<form method='post' action='" + live_server.url + "/share-target' "
+             "enctype='multipart/form-data' target='_top'><input type='file' name='photos' "
+             "id='evil'></form>")
+    evil = ('<iframe id="f" sandbox="allow-scripts allow-forms allow-top-navigation" '
+            f'srcdoc="{frame}"></iframe>')
+    context.route("http://evil.test/**", lambda route: route.fulfill(
+        body=evil, content_type="text/html"))
+    attacker = context.new_page()
+    attacker.goto("http://evil.test/")
+    inner = attacker.frame_locator("#f")
+    inner.locator("#evil").set_input_files(str(gps_jpeg(tmp_path / "evil.jpg", (300, 200))))
+    inner.locator("#evil").evaluate("input => input.form.submit()")
+    attacker.wait_for_url(lambda u: "/events/" in u or "/share-target" in u)
+    assert "/events/" in attacker.url  # Origin "null" is accepted, but only kept aside
+    assert event_photos(session) == []
+    review = attacker.get_by_role("region", name="Photos shared into the app")
+    expect(review).to_contain_text("1 photo was shared")
+    review.get_by_role("button", name="Discard them").click()
+    expect(review).to_have_count(0)
+    attacker.goto(url)
+    expect(attacker.get_by_role("region", name="Photos shared into the app")).to_have_count(0)
     assert queued_on_phone(page) == {"photos": 0, "confirmations": 0}
     assert event_photos(session) == []
 

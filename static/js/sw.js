@@ -8,8 +8,7 @@
 // htmx fragments and API calls are never cached.
 
 import { getMeta, isQuotaError } from "/static/js/capture/store.js";
-import { DEFAULT_MAX_SIDE } from "/static/js/capture/prepare.js";
-import { CHANNEL, SYNC_TAG, addPhoto, drain } from "/static/js/capture/queue.js";
+import { CHANNEL, SYNC_TAG, drain, keepShared } from "/static/js/capture/queue.js";
 import { sendWithFetch } from "/static/js/capture/upload.js";
 
 const VERSION = "__VERSION__";
@@ -179,7 +178,12 @@ async function cacheLinkedStatic(html) {
 
 // --- share target and background sync -----------------------------------------------------
 
-/** Queue shared photos under the event opened last, then show that event (303). */
+/**
+ * Keep shared photos aside, then show the event opened last (303), where the teacher sees
+ * them and says whether to upload them. Nothing shared is uploaded without that yes: a page
+ * on another website can post to the share target too (from a sandboxed frame, with Origin
+ * "null"), and must not be able to put photos on the school's server.
+ */
 async function receiveShare(request) {
   const form = await request.formData();
   const files = form.getAll("photos").filter((file) => typeof file !== "string");
@@ -187,18 +191,15 @@ async function receiveShare(request) {
   if (!eventId || files.length === 0 || !isTrustedShare(request)) {
     return Response.redirect("/share-target", 303);  // the server's page explains what to do
   }
-  const maxSide = (await getMeta("maxSide")) || DEFAULT_MAX_SIDE;
   let problem = "";
   for (const file of files) {
     try {
-      await addPhoto(file, { eventId, source: "gallery", maxSide });
+      await keepShared(file);
     } catch (error) {
       problem = isQuotaError(error) ? "full" : problem || "failed";  // the page says so
     }
   }
-  // With signal the event page drains the queue as it opens; without, Background Sync will.
-  if (!navigator.onLine) await self.registration.sync?.register(SYNC_TAG).catch(() => {});
-  return Response.redirect(`/events/${eventId}${problem ? `?share=${problem}` : ""}#capture`, 303);
+  return Response.redirect(`/events/${eventId}?share=${problem || "review"}#capture`, 303);
 }
 
 async function drainQueue() {

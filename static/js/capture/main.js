@@ -3,7 +3,11 @@
 
 import * as store from "./store.js";
 import { DEFAULT_MAX_SIDE, newId } from "./prepare.js";
-import { CHANNEL, SYNC_TAG, addPhoto, discard, drain, pending, sendUnsaved } from "./queue.js";
+import {
+  CHANNEL, SYNC_TAG, acceptShared, addPhoto, discard, drain, pending, rejectShared, sendUnsaved,
+  sharedFiles,
+} from "./queue.js";
+import { askAboutShared } from "./review.js";
 import { postJson, sendWithXhr } from "./upload.js";
 import { ShotList } from "./ui.js";
 
@@ -58,7 +62,10 @@ async function mount(section) {
   }
   await showPending();
   const shared = new URLSearchParams(location.search).get("share");
-  if (shared) view.alert(shared === "full" ? SHARE_FULL : SHARE_FAILED);
+  if (shared === "full" || shared === "failed") {
+    view.alert(shared === "full" ? SHARE_FULL : SHARE_FAILED);
+  }
+  reviewShared(section, { eventId, maxSide });  // waits for the teacher's answer
   navigator.storage?.persist?.().catch(() => {});  // ask the browser never to evict the queue
 }
 
@@ -72,6 +79,28 @@ async function showPending() {
   for (const c of confirmations) {
     view.add({ id: c.id, source: c.source, state: "clean", confirming: true, photoId: c.photoId });
   }
+}
+
+/** Ask about photos shared into the app; queue them only when the teacher says yes. */
+async function reviewShared(section, { eventId, maxSide }) {
+  const items = await sharedFiles();
+  if (items.length === 0) return;
+  if (!(await askAboutShared(section, items))) {
+    await Promise.all(items.map(rejectShared));
+    return;
+  }
+  for (const item of items) {
+    view.add({ id: item.id, source: "gallery", blob: item.file, state: "preparing" });
+    try {
+      const queued = await acceptShared(item, { eventId, maxSide });
+      view.forget(item.id);
+      view.add(queued);
+      notify({ type: "state", id: queued.id, state: "saved" });
+    } catch (error) {
+      await keepUnsaved(item.id, error);
+    }
+  }
+  drainNow(true);
 }
 
 async function capture(files, { eventId, maxSide, source }) {

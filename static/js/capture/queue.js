@@ -43,6 +43,28 @@ export async function addPhoto(file, { eventId, source, maxSide, id = newId() })
   return item;
 }
 
+/** Set a shared file aside until the teacher confirms it (see the worker's share target). */
+export function keepShared(file) {
+  return store.put(store.SHARED, { id: newId(), file, name: file.name || "", createdAt: Date.now() });
+}
+
+/** Files shared into the app and not yet confirmed, oldest first. */
+export async function sharedFiles() {
+  return (await store.getAll(store.SHARED)).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** The teacher said yes: queue each shared file as a gallery photo, then forget it. */
+export async function acceptShared(item, { eventId, maxSide }) {
+  const queued = await addPhoto(item.file, { eventId, source: "gallery", maxSide });
+  await store.remove(store.SHARED, item.id);
+  return queued;
+}
+
+/** The teacher said no: drop the shared file from the phone. */
+export function rejectShared(item) {
+  return store.remove(store.SHARED, item.id);
+}
+
 /** Everything still on the phone: queued photos and unsent deletion reports, oldest first. */
 export async function pending() {
   const byAge = (a, b) => a.createdAt - b.createdAt;

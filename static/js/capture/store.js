@@ -1,11 +1,13 @@
 // IndexedDB in one small module (idb-keyval style), shared by the page and the worker.
 // Stores: "photos" (the upload queue, keyed by the photo's client id), "confirmations"
-// (deletions the server hasn't recorded yet) and "meta" (a few values the worker needs).
+// (deletions the server hasn't recorded yet), "shared" (files shared into the app, waiting
+// for the teacher to say yes) and "meta" (a few values the worker needs).
 
 const DB_NAME = "trip-companion";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 export const PHOTOS = "photos";
 export const CONFIRMATIONS = "confirmations";
+export const SHARED = "shared";
 export const META = "meta";
 
 let opening = null;
@@ -22,6 +24,7 @@ export function openDatabase() {
           db.createObjectStore(CONFIRMATIONS, { keyPath: "id" });
         }
         if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
+        if (!db.objectStoreNames.contains(SHARED)) db.createObjectStore(SHARED, { keyPath: "id" });
       };
       request.onsuccess = () => {
         const db = request.result;
