@@ -172,3 +172,61 @@ def test_public_feed_is_open_to_a_waiting_device(app):
     teacher.login(Role.STAFF, approve=False)
     assert teacher.client.get("/schools/demo/feed").status_code == 200
     assert teacher.client.get("/").status_code == 302
+
+
+def test_revoking_the_only_head_device_does_not_reopen_the_bootstrap(app, session, runner):
+    head = Auth(app.test_client())
+    head.login(Role.HEADTEACHER, approve=False)  # the school's first: trusted at once
+    first = session.query(Device).one()
+    assert head.post(f"/devices/{first.id}/revoke").status_code == 302
+    thief = Auth(app.test_client())
+    thief.login(Role.HEADTEACHER, approve=False)  # the password, on a new device
+    assert thief.client.get("/").status_code == 302  # waits like everyone else
+    assert thief.client.get("/settings/").status_code == 302
+    result = runner.invoke(args=["devices", "trust", "--email", EMAILS[Role.HEADTEACHER]])
+    assert result.exit_code == 0, result.output
+    assert thief.client.get("/").status_code == 200  # the operator trusted it at the console
+    assert session.query(AuditEntry).filter_by(action="device.trusted_by_operator").count() == 1
+
+
+def test_parallel_wrong_passcodes_get_five_tries_in_all(app, session, monkeypatch):
+    import threading
+
+    from tests.conftest import LiveServer
+
+    teacher = Auth(app.test_client())
+    teacher.login(Role.STAFF, approve=False)
+    code = approve_pending(app, EMAILS[Role.STAFF])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    cookies = {c.key: c.value for c in teacher.client._cookies.values()}
+    import httpx
+
+    compared = []
+    real_verify = devices._verify_code
+    monkeypatch.setattr(devices, "_verify_code",
+                        lambda *args: compared.append(1) or real_verify(*args))
+    with LiveServer(app) as server:
+        def guess():
+            with httpx.Client(base_url=server.url, cookies=cookies) as client:
+                client.post("/device/passcode", data={"passcode": wrong,
+                                                      "csrf_token": teacher.token})
+
+        threads = [threading.Thread(target=guess) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert len(compared) == 5  # only five guesses were ever compared with the code
+    session.expire_all()
+    assert teacher_device(session).passcode_attempts == 5
+
+
+def test_signing_out_ends_a_copied_session_too(app):
+    teacher = Auth(app.test_client())
+    teacher.login(Role.STAFF)
+    stolen = {c.key: c.value for c in teacher.client._cookies.values()}
+    assert teacher.post("/logout").status_code == 302
+    copy = app.test_client()
+    for name, value in stolen.items():
+        copy.set_cookie(name, value)
+    assert copy.get("/posts").status_code == 302  # back to sign in

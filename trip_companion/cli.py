@@ -32,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(pupils_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(devices_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(check_command)
     for command in _domain_commands():
@@ -274,3 +275,33 @@ def audit_verify(school_id: int | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@click.group("devices")
+def devices_group() -> None:
+    """Devices (R13), for the server's operator."""
+
+
+@devices_group.command("trust")
+@click.option("--email", required=True, help="Whose newest waiting device to trust.")
+@click.option("--school", "school_id", type=int)
+@with_appcontext
+def devices_trust(email: str, school_id: int | None) -> None:
+    """Trust someone's waiting device without a passcode (e.g. the headteacher's new phone
+    after the only approved one was lost). Recorded in the audit trail."""
+    from trip_companion import devices
+    from trip_companion.models import Device, DeviceStatus
+
+    with session_scope() as session:
+        user = accounts.find_user(session, school_for(session, school_id), email)
+        device = user and session.scalar(
+            select(Device).where(Device.user_id == user.id,
+                                 Device.status == DeviceStatus.PENDING)
+            .order_by(Device.id.desc()))
+        if device is None:
+            raise click.ClickException(f"{email} has no device waiting for approval.")
+        devices.trust(session, device)
+        audit.record(session, device.school_id, "device.trusted_by_operator", actor=user,
+                     device=device, subject=f"device:{device.id}", security=True,
+                     details={"name": device.name})
+        click.echo(f"Trusted {device.name} for {user.name}.")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
@@ -66,12 +66,17 @@ def for_login(db: Session, user: User, token: str | None, user_agent: str,
 
 
 def _first_head_device(db: Session, user: User) -> bool:
+    """True only for a school's very first headteacher device, ever.
+
+    After that, a lost or revoked phone never re-opens the bootstrap: another headteacher
+    approves, or the server's operator runs ``trip-companion devices trust``.
+    """
     if user.role != Role.HEADTEACHER:
         return False
-    trusted = db.scalar(select(Device.id).join(User, Device.user_id == User.id).where(
+    ever = db.scalar(select(Device.id).join(User, Device.user_id == User.id).where(
         Device.school_id == user.school_id, User.role == Role.HEADTEACHER,
-        Device.status == DeviceStatus.TRUSTED).limit(1))
-    return trusted is None
+        Device.approved_at.is_not(None)).limit(1))
+    return ever is None
 
 
 PASSCODE_TTL = timedelta(minutes=10)
@@ -110,15 +115,14 @@ def enter_passcode(db: Session, device: Device, code: str, now: datetime | None 
     if device.status != DeviceStatus.PENDING or device.passcode_hash is None:
         msg = "There's no passcode for this device yet. Ask your headteacher to approve it."
         raise DeviceError(msg)
-    if device.passcode_attempts >= MAX_ATTEMPTS:
-        msg = "Too many wrong passcodes. Ask again, and the headteacher will get a new code."
-        raise DeviceError(msg)
     if device.passcode_expires_at is None or now > device.passcode_expires_at:
         _forget_passcode(device)
         msg = "That passcode has expired (they last 10 minutes). Ask for a new one."
         raise DeviceError(msg)
+    if not _count_attempt(db, device):
+        msg = "Too many wrong passcodes. Ask again, and the headteacher will get a new code."
+        raise DeviceError(msg)
     if not _verify_code(device.passcode_hash, code.strip()):
-        device.passcode_attempts += 1
         left = MAX_ATTEMPTS - device.passcode_attempts
         msg = f"That passcode isn't right. {left} tries left." if left else \
             "Too many wrong passcodes. Ask again, and the headteacher will get a new code."
@@ -127,6 +131,28 @@ def enter_passcode(db: Session, device: Device, code: str, now: datetime | None 
     device.status = DeviceStatus.TRUSTED
     device.approved_at = now
     device.expires_at = now + lifetime
+
+
+def _count_attempt(db: Session, device: Device) -> bool:
+    """Spend one try with a single conditional UPDATE, so parallel guesses can't share one.
+
+    The UPDATE also holds the row until the caller commits; False when no try is left.
+    """
+    spent = db.execute(update(Device).where(
+        Device.id == device.id, Device.passcode_hash.is_not(None),
+        Device.passcode_attempts < MAX_ATTEMPTS)
+        .values(passcode_attempts=Device.passcode_attempts + 1)).rowcount
+    db.refresh(device, ["passcode_attempts"])
+    return bool(spent)
+
+
+def trust(db: Session, device: Device, now: datetime | None = None,
+          lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+    """Trust a device without a passcode: only for the server's operator, at its console."""
+    now = now or utcnow()
+    _forget_passcode(device)
+    device.status, device.approved_at, device.expires_at = (DeviceStatus.TRUSTED, now,
+                                                           now + lifetime)
 
 
 def _forget_passcode(device: Device) -> None:

@@ -158,6 +158,8 @@ class Device(Base):
     passcode_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Set by the headteacher; the device sends a fresh inventory the next time it opens.
     inventory_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped when someone signs out here, so a copied session cookie stops working too.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -91,6 +91,7 @@ def _signed_in(db, user: User):
                      details={"name": device.name})
     db.commit()
     login_user(user)
+    session["device_epoch"] = device.session_epoch
     if created and device.status.value == "pending":
         web_devices.announce(device)
     response = redirect(_safe_next(request.args.get("next")))
@@ -119,8 +120,11 @@ def _safe_next(target: str | None) -> str:
 @signed_in
 def logout():
     db = get_db()
+    device = web_devices.cookie_device()
+    if device is not None:
+        device.session_epoch += 1  # a copy of this session cookie stops working too
     audit.record(db, current_user.school_id, "auth.logout", actor=current_user,
-                 subject=f"user:{current_user.id}", security=True)
+                 device=device, subject=f"user:{current_user.id}", security=True)
     db.commit()
     logout_user()
     flash("You are signed out.")

@@ -12,6 +12,7 @@ from flask import (
     jsonify,
     redirect,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, logout_user
@@ -74,7 +75,8 @@ def gate():
             or request.endpoint is None or access.rule_for(request.endpoint) is access.PUBLIC:
         return None
     device = cookie_device()
-    if device is None or device.status == DeviceStatus.REVOKED:
+    if device is None or device.status == DeviceStatus.REVOKED \
+            or session.get("device_epoch") != device.session_epoch:
         logout_user()
         message = "This device's access was ended. Sign in again."
         if request.path.startswith("/api/"):
