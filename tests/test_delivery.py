@@ -295,3 +295,35 @@ def test_a_scheduled_post_waits_for_its_time(tmp_path, demo_template):
         assert len(ready) == 1
         assert delivery.run(s, runtime, ready[0], monday) == "sent"
         assert s.get(Post, post.id).status == PostStatus.PUBLISHED
+
+
+def test_a_post_removed_while_it_is_being_sent_does_not_stay_up(tmp_path, demo_template,
+                                                                fake_x):
+    from trip_companion import removal
+
+    app = x_app(tmp_path, demo_template, fake_x)
+    runtime = app.extensions["trip_companion.runtime"]
+    post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
+    with runtime.sessions() as s:
+        [delivery_id] = delivery.due(s, utcnow())
+    real_publish = type(runtime.publisher(1, "x")).publish
+
+    def publish_then_removed(self, post):
+        published = real_publish(self, post)
+        with runtime.sessions() as s:  # the headteacher removes it at this very moment
+            head = s.query(User).filter_by(role=Role.HEADTEACHER).one()
+            removal.remove(s, runtime, s.get(Post, post_id), head, "Wrong photo")
+            s.commit()
+        return published
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(type(runtime.publisher(1, "x")), "publish",
+                                    publish_then_removed), runtime.sessions() as s:
+        assert delivery.run(s, runtime, delivery_id, utcnow()) == "removed"
+    assert fake_x.posts == []  # deleted again at once
+    status, dstatus, *_ = state(app, post_id)
+    assert status == PostStatus.REMOVED and dstatus == DeliveryStatus.REMOVED
+    with runtime.sessions() as s:  # and nothing picks it up again
+        assert delivery.due(s, utcnow()) == []
+        assert delivery.claim(s, delivery_id, utcnow()) is None

@@ -65,8 +65,10 @@ def due(db: Session, now: datetime) -> list[int]:
 def claim(db: Session, delivery_id: int, now: datetime,
           lease: timedelta = LEASE) -> Delivery | None:
     """Take the row for this worker, or None if another has it or it is done."""
+    publishing = select(Post.id).where(Post.status == PostStatus.PUBLISHING)
     taken = db.execute(update(Delivery).where(
         Delivery.id == delivery_id, Delivery.status == DeliveryStatus.WAITING,
+        Delivery.post_id.in_(publishing),  # a post taken down meanwhile is not sent
         (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now))
         .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1,
                 next_attempt_at=now + lease)).rowcount
@@ -83,6 +85,9 @@ def run(db: Session, runtime, delivery_id: int, now: datetime, config=None) -> s
     publisher = runtime.publisher(post.school_id, delivery.network)
     try:
         published = publisher.publish(outgoing(post, delivery, publisher.limits(), runtime))
+        db.refresh(post)
+        if post.status == PostStatus.REMOVED:  # taken down while we were sending it
+            return _take_down(db, publisher, delivery, post, published, now)
     except RetryLater as exc:
         return _retry(db, delivery, post, exc, now, config)
     except PermanentFailure as exc:
@@ -114,6 +119,18 @@ def outgoing(post: Post, delivery: Delivery, limits, runtime) -> OutgoingPost:
         images.append((data, pp.alt_text, *image_size(data)))
     return OutgoingPost(key=post_key(post), text=post.caption, images=tuple(images),
                         created_at=post.scheduled_for, attempt=delivery.attempts)
+
+
+def _take_down(db: Session, publisher, delivery: Delivery, post: Post, published,
+               now: datetime) -> str:
+    """The post was removed mid-call: delete what just went out, so it never stands."""
+    publisher.delete(published)
+    delivery.status, delivery.removed_at = DeliveryStatus.REMOVED, now
+    audit.record(db, post.school_id, "post.removed_after_delivery", security=True,
+                 subject=f"post:{post.id}",
+                 details={"network": delivery.network, "remote_id": published.remote_id})
+    db.commit()
+    return "removed"
 
 
 def _finish(db: Session, post: Post, now: datetime) -> None:
