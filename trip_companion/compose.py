@@ -47,6 +47,12 @@ class Verdict:
     label: str
     step: str  # "fix", "approval", "override", "now", "schedule"
     remaining: list[policy.Finding]
+    settings: profile.Settings  # the profile the checks ran with
+
+
+def policy_role(user: User) -> str:
+    """The role as the rules know it (office accounts never post: treat as staff)."""
+    return "staff" if user.role == Role.OFFICE else user.role.value
 
 
 def register(db: Session, school_id: int) -> policy.RegisterIndex:
@@ -79,22 +85,15 @@ def overrides_of(post: Post) -> list[policy.Override]:
 
 def evaluate(db: Session, post: Post, at: datetime, school: School) -> Verdict:
     """Run every rule on the post as it stands and say what its button can honestly do."""
-    settings = profile.load(db, school).policy(school.timezone)
-    role = post.author.role.value
+    settings = profile.load(db, school)
+    rules = settings.policy(school.timezone)
+    role = policy_role(post.author)
     report = policy.check(as_draft(post, role), register=register(db, school.id),
-                          profile=settings, at=at.astimezone(ZoneInfo(school.timezone)))
+                          profile=rules, at=at.astimezone(ZoneInfo(school.timezone)))
     overrides = overrides_of(post)
-    label = policy.action_label(report, role, settings, overrides)
-    remaining = policy.apply_overrides(report.findings, overrides)
-    return Verdict(report, label, _step(label), remaining)
-
-
-def _step(label: str) -> str:
-    for prefix, step in (("Fix", "fix"), ("Send for approval", "approval"),
-                         ("Override", "override"), ("Post now", "now")):
-        if label.startswith(prefix):
-            return step
-    return "schedule"
+    return Verdict(report, policy.action_label(report, role, rules, overrides),
+                   policy.next_step(report, role, rules, overrides),
+                   policy.apply_overrides(report.findings, overrides), settings)
 
 
 def start(db: Session, author: User, event: Event | None) -> Post:
@@ -135,8 +134,7 @@ def add_override(db: Session, post: Post, finding: policy.Finding, by: User,
                  reason: str) -> None:
     """Record a senior leader's override of one warning (a block is refused)."""
     try:
-        made = policy.override(finding, by.role.value if by.role != Role.OFFICE else "staff",
-                               reason, by.id)
+        made = policy.override(finding, policy_role(by), reason, by.id)
     except ValueError as exc:
         raise ComposeError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
     items = [o for o in json.loads(post.overrides) if o["key"] != made.key]
@@ -172,11 +170,12 @@ def submit(db: Session, post: Post, by: User, now: datetime, school: School) -> 
 
 def _schedule(db: Session, post: Post, verdict: Verdict, by: User, now: datetime,
               school: School) -> None:
-    report = verdict.report
+    report, rules = verdict.report, verdict.settings.policy(school.timezone)
     post.status = PostStatus.SCHEDULED
     post.scheduled_for = now if report.allowed_now else report.next_allowed
-    post.out_of_hours = report.allowed_now and not _in_hours(db, school, now)
-    networks = profile.load(db, school).networks
+    post.out_of_hours = report.allowed_now and not policy.in_window(now.astimezone(rules.tz),
+                                                                    rules)
+    networks = verdict.settings.networks
     existing = {d.network for d in post.deliveries}
     post.deliveries.extend(Delivery(school_id=post.school_id, network=n)
                            for n in networks if n not in existing)
@@ -186,18 +185,12 @@ def _schedule(db: Session, post: Post, verdict: Verdict, by: User, now: datetime
                           "urgent_reason": post.urgent_reason})
 
 
-def _in_hours(db: Session, school: School, now: datetime) -> bool:
-    settings = profile.load(db, school).policy(school.timezone)
-    return policy.in_window(now.astimezone(settings.tz), settings)
-
-
 def approve(db: Session, post: Post, by: User, now: datetime, school: School) -> Verdict:
     """A senior leader approves someone else's pending post; it is scheduled or queued."""
     if post.status != PostStatus.PENDING:
         msg = "This post isn't waiting for approval."
         raise ComposeError(msg)
-    if not policy.can_approve(by.id, by.role.value if by.role != Role.OFFICE else "staff",
-                              post.author_id):
+    if not policy.can_approve(by.id, policy_role(by), post.author_id):
         msg = "You can't approve this post: nobody approves their own."
         raise ComposeError(msg)
     verdict = evaluate(db, post, now, school)
@@ -231,7 +224,7 @@ def queue(db: Session, school_id: int) -> list[Post]:
 
 
 def for_event(db: Session, event: Event, viewer: User, limit: int = 5) -> list[Post]:
-    """The event's posts a person may see: everything but other people's drafts."""
+    """The event's posts a person may see: staff their own and what is published."""
     query = select(Post).where(Post.event_id == event.id, Post.status != PostStatus.REMOVED)
     if viewer.role == Role.STAFF:
         query = query.where((Post.author_id == viewer.id)

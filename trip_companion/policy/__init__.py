@@ -15,7 +15,15 @@ from .names import check_names
 from .personal_data import check_personal_data
 from .register import RegisterIndex, compile_register
 from .report import Report, check, warm_up
-from .roles import Override, action_label, apply_overrides, can_approve, needs_approval, override
+from .roles import (
+    Override,
+    action_label,
+    apply_overrides,
+    can_approve,
+    needs_approval,
+    next_step,
+    override,
+)
 from .seeds import SEEDS
 from .targeting import check_targeting
 from .tone import check_tone
@@ -52,6 +60,7 @@ __all__ = [
     "limit",
     "needs_approval",
     "next_allowed",
+    "next_step",
     "override",
     "warm_up",
 ]

@@ -79,22 +79,32 @@ def apply_overrides(findings: Iterable[Finding], overrides: Iterable[Override]) 
     ]
 
 
+def next_step(
+    report: Report, author_role: str, profile: Profile, overrides: Iterable[Override] = ()
+) -> str:
+    """What the post can honestly do next: "fix", "override", "approval", "now", "schedule"."""
+    remaining = apply_overrides(report.findings, overrides)
+    if any(f.severity == "block" for f in remaining):
+        return "fix"
+    if needs_approval(author_role, profile) or (remaining and author_role not in SENIOR_ROLES):
+        return "approval"
+    if remaining:
+        return "override"
+    return "now" if report.allowed_now else "schedule"
+
+
 def action_label(
     report: Report, author_role: str, profile: Profile, overrides: Iterable[Override] = ()
 ) -> str:
     """Return the compose button's label, which must tell the truth."""
+    step = next_step(report, author_role, profile, overrides)
     remaining = apply_overrides(report.findings, overrides)
-    blocks = sum(f.severity == "block" for f in remaining)
-    if blocks:
-        return f"Fix {_count(blocks, 'problem')} first"
-    warnings = len(remaining) - blocks
-    if needs_approval(author_role, profile) or (warnings and author_role not in SENIOR_ROLES):
-        return "Send for approval"
-    if warnings:
-        return f"Override {_count(warnings, 'warning')} first"
-    if report.allowed_now:
-        return "Post now"
-    return f"Schedule for {when(report.next_allowed, report.checked_at)}"
+    if step == "fix":
+        return f"Fix {_count(sum(f.severity == 'block' for f in remaining), 'problem')} first"
+    if step == "override":
+        return f"Override {_count(len(remaining), 'warning')} first"
+    return {"approval": "Send for approval", "now": "Post now"}.get(
+        step, f"Schedule for {when(report.next_allowed, report.checked_at)}")
 
 
 def _count(n: int, noun: str) -> str:

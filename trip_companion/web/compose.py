@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from trip_companion import compose, events, photos, policy, profile
+from trip_companion import compose, events, photos, policy
 from trip_companion.models import Post, PostStatus, Role, utcnow
 from trip_companion.web.access import LEADERSHIP, allow
 from trip_companion.web.context import get_db, render, school_row
@@ -27,7 +27,7 @@ def _post(post_id: int) -> Post:
 def _context(post: Post, verdict: compose.Verdict | None = None, error: str | None = None):
     db = get_db()
     verdict = verdict or compose.evaluate(db, post, utcnow(), current_user.school)
-    settings = profile.load(db, current_user.school)
+    settings = verdict.settings
     chosen = {pp.photo_id: pp for pp in post.photos}
     available = photos.for_event(db, post.event) if post.event else []
     counts = [(n, policy.count(post.caption, n), policy.limit(n)) for n in settings.networks]
