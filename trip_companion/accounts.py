@@ -85,3 +85,10 @@ def set_password(user: User, password: str) -> None:
     """Change the password and end every session the old one opened."""
     user.password_hash = hash_password(password)
     user.session_version += 1
+
+
+def emails(db: Session, school_id: int, *roles: Role) -> list[str]:
+    """Addresses of the school's active accounts with these roles (whom to tell)."""
+    return list(db.scalars(select(User.email).where(
+        User.school_id == school_id, User.role.in_(roles), User.active.is_(True))
+        .order_by(User.email)))

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trip_companion import audit, notify
-from trip_companion.models import Connection, Role, User
+from trip_companion import accounts, audit, notify
+from trip_companion.models import Connection, Role
 
 STATES = {"ok": "ok", "expiring": "expiring", "broken": "broken", "unreachable": "ok"}
 
@@ -36,8 +36,7 @@ def check_all(db: Session, runtime, now: datetime, config=None) -> list[Connecti
         conn.status, conn.message, conn.checked_at = state, health.message, now
     db.commit()
     for conn in worse:
-        heads = db.scalars(select(User.email).where(User.school_id == conn.school_id,
-                                                    User.role == Role.HEADTEACHER)).all()
-        notify.send_mail(config or {}, list(heads), f"The {conn.network} connection needs you",
+        heads = accounts.emails(db, conn.school_id, Role.HEADTEACHER)
+        notify.send_mail(config or {}, heads, f"The {conn.network} connection needs you",
                          f"{conn.message}\n\nReconnect it in Trip Companion's Settings.\n")
     return worse

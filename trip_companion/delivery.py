@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from trip_companion import audit, notify
+from trip_companion import accounts, audit, notify
 from trip_companion.media import render
 from trip_companion.models import (
     Connection,
@@ -28,6 +28,7 @@ from trip_companion.models import (
     Role,
     User,
 )
+from trip_companion.photos import clean_copy
 from trip_companion.publish import ConnectionBroken, OutgoingPost, PermanentFailure, RetryLater
 from trip_companion.stores import image_size
 
@@ -114,7 +115,7 @@ def outgoing(post: Post, delivery: Delivery, limits, runtime) -> OutgoingPost:
         max_bytes = min(max_bytes, BLUESKY_SAFE_BYTES)
     images = []
     for pp in post.photos[:limits.max_images]:
-        data = render(runtime.store.get(pp.photo.storage_key), max_side=limits.max_side,
+        data = render(clean_copy(runtime.store, pp.photo), max_side=limits.max_side,
                       max_bytes=max_bytes)
         images.append((data, pp.alt_text, *image_size(data)))
     return OutgoingPost(key=post_key(post), text=post.caption, images=tuple(images),
@@ -170,8 +171,7 @@ def _fail(db, delivery, post, exc: PermanentFailure, config) -> str:
 
 def _tell(db: Session, post: Post, subject: str, body: str, config) -> None:
     """Email the author and the headteacher; the dashboard shows it too."""
-    heads = db.scalars(select(User.email).where(User.school_id == post.school_id,
-                                                User.role == Role.HEADTEACHER)).all()
+    heads = accounts.emails(db, post.school_id, Role.HEADTEACHER)
     author = db.get(User, post.author_id)
     notify.send_mail(config or {}, sorted({author.email, *heads}), subject, body)
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trip_companion import audit
-from trip_companion.media import Limits, sanitize
+from trip_companion.media import CleanImage, Limits, sanitize
 from trip_companion.models import (
     Device,
     DeviceInventory,
@@ -114,6 +114,12 @@ def receive(db: Session, store, *, user: User, device: Device, event: Event, cli
     return receipt(photo)
 
 
+def clean_copy(store, photo: Photo) -> CleanImage:
+    """The stored clean copy, as the sanitizer made it (so ``render`` needn't redo it)."""
+    return CleanImage(store.get(photo.storage_key), photo.format, photo.width, photo.height,
+                      json.loads(photo.removed))
+
+
 def _replay(photo: Photo, received_sha: str) -> Receipt:
     if photo.received_sha256 != received_sha:
         msg = "This photo id was already used for a different photo; nothing was changed."
@@ -127,7 +133,7 @@ def confirm_deleted(db: Session, photo: Photo, device: Device, sha256: str,
     if photo.device_id != device.id:
         msg = "Only the phone that sent this photo can confirm deleting it."
         raise PhotoError(msg)
-    if sha256 not in (photo.received_sha256,):
+    if sha256 != photo.received_sha256:
         msg = "The deleted bytes don't match the photo the server received."
         raise PhotoError(msg)
     if photo.device_deleted_at is None:

@@ -48,7 +48,7 @@ def upload():
                                 client_id=request.headers.get("Idempotency-Key"),
                                 data=file.read(), source=source, limits=_limits())
     except SanitizeError as exc:
-        return _error(str(exc), 422, **{"kind": type(exc).__name__})
+        return _error(str(exc), 422, kind=type(exc).__name__)
     except photos.PhotoError as exc:
         return _error(str(exc), exc.status)
     return jsonify(result.as_dict()), 201
@@ -114,7 +114,7 @@ def thumbnail(photo_id: int):
     if store().exists(thumb_key):
         data = store().get(thumb_key)
     else:
-        data = render(store().get(photo.storage_key), max_side=480, max_bytes=60_000)
+        data = render(photos.clean_copy(store(), photo), max_side=480, max_bytes=60_000)
         store().put(thumb_key, data, "image/jpeg")
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=86400"

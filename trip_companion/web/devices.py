@@ -18,8 +18,8 @@ from flask import (
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from trip_companion import audit, devices, notify, profile
-from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
+from trip_companion import accounts, audit, devices, notify, profile
+from trip_companion.models import Device, DeviceStatus, Role, utcnow
 from trip_companion.web import access
 from trip_companion.web.access import allow, signed_in
 from trip_companion.web.context import get_db, render, school_row
@@ -93,12 +93,9 @@ def gate():
 
 def announce(device: Device) -> None:
     """Tell the headteacher (and office) at once: in the app, and by email."""
-    db = get_db()
-    people = db.scalars(select(User).where(User.school_id == device.school_id,
-                                           User.role.in_([Role.HEADTEACHER, Role.OFFICE]),
-                                           User.active.is_(True))).all()
+    people = accounts.emails(get_db(), device.school_id, Role.HEADTEACHER, Role.OFFICE)
     link = url_for("devices.index", _external=True)
-    notify.send_mail(current_app.config, [p.email for p in people],
+    notify.send_mail(current_app.config, people,
                      f"New device waiting: {device.user.name}",
                      f"{device.user.name} signed in on a new device ({device.name}).\n"
                      f"Approve it, or not, here: {link}\n\nTrip Companion")
