@@ -138,6 +138,9 @@ def test_401_marks_the_connection_broken_and_tells_people(tmp_path, demo_templat
             assert s.query(Connection).filter_by(network="x").one().status == "broken"
         assert len(mail.messages) == 1
         assert "head@demo.school" in mail.messages[0]["To"]
+    head = Auth(app.test_client())  # and the dashboard says so, email or not
+    head.login(Role.HEADTEACHER)
+    assert "A post could not go out on x" in head.client.get("/").get_data(as_text=True)
 
 
 def test_timeout_after_the_post_was_made_does_not_duplicate(tmp_path, demo_template, fake_x):

@@ -1,5 +1,6 @@
 """What the headteacher must not forget: credential rotation (R12), the weekly follower
-review (R14), devices about to expire (R13) and devices waiting for approval."""
+review (R14), devices about to expire (R13), devices waiting for approval, and posts that
+could not go out (so nobody depends on email being configured)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trip_companion import devices
-from trip_companion.models import AuditEntry, Connection, Device, DeviceStatus, School
+from trip_companion.models import (
+    AuditEntry,
+    Connection,
+    Delivery,
+    DeliveryStatus,
+    Device,
+    DeviceStatus,
+    Post,
+    PostStatus,
+    School,
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +34,18 @@ class Reminder:
 def due(db: Session, school: School, now: datetime, *, rotation: timedelta,
         warn_devices: timedelta = timedelta(days=14)) -> list[Reminder]:
     """Every reminder that applies to ``school`` at ``now``."""
-    return [*_pending_devices(db, school), *_rotation(db, school, now, rotation),
-            *_follower_review(db, school, now), *_expiring(db, school, now, warn_devices)]
+    return [*_pending_devices(db, school), *_failed_posts(db, school),
+            *_rotation(db, school, now, rotation), *_follower_review(db, school, now),
+            *_expiring(db, school, now, warn_devices)]
+
+
+def _failed_posts(db: Session, school: School):
+    failed = select(Delivery).join(Post).where(Post.school_id == school.id,
+                                                Post.status == PostStatus.FAILED,
+                                                Delivery.status == DeliveryStatus.FAILED)
+    for delivery in db.scalars(failed):
+        yield Reminder("post", f"A post could not go out on {delivery.network}: "
+                       f"{delivery.last_error}", True)
 
 
 def _pending_devices(db: Session, school: School) -> list[Reminder]:
