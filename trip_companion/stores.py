@@ -29,10 +29,8 @@ from trip_companion.publish.feed import FeedEntry as Entry
 class DbCredentialStore:
     """The CredentialStore contract of ``trip_companion.publish.credentials``, in the database."""
 
-    def __init__(self, engine: Engine, school_id: int, key: bytes,
-                 on_change: Callable[[str, str], None] | None = None) -> None:
+    def __init__(self, engine: Engine, school_id: int, key: bytes) -> None:
         self.engine, self.school_id, self.key = engine, school_id, key
-        self.on_change = on_change
 
     def load(self, network: str) -> Credentials | None:
         with self.engine.connect() as conn:

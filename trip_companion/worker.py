@@ -30,8 +30,10 @@ class Queue:
         self.deliver = self.huey.task(name="deliver")(self._deliver)
         self.sweep = self.huey.task(name="sweep")(self._sweep)
         self.huey.periodic_task(crontab(), name="sweep-every-minute")(self._sweep)
+        # Hourly, off the minute sweep's hot path: connection health and retention.
         self.huey.periodic_task(crontab(minute="17"), name="check-connections")(
             self._check_connections)
+        self.huey.periodic_task(crontab(minute="23"), name="retention")(self._retention)
 
     def kick(self) -> None:
         """Enqueue a sweep, so a post due now goes out without waiting for the minute."""
@@ -49,10 +51,13 @@ class Queue:
         with self.runtime.sessions() as db:
             ready = delivery.due(db, utcnow())
             delivery.remind_unapproved(db, utcnow(), self.config)
-            retention.discard_expired(db, self.runtime.store, utcnow())
         for delivery_id in ready:
             self.deliver(delivery_id)
         return len(ready)
+
+    def _retention(self) -> int:
+        with self.runtime.sessions() as db:
+            return retention.discard_expired(db, self.runtime.store, utcnow())
 
     def _check_connections(self) -> int:
         with self.runtime.sessions() as db:
