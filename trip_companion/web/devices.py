@@ -107,8 +107,7 @@ def waiting():
     device = cookie_device()
     if devices.is_usable(device):
         return redirect(url_for("home.index"))
-    return render("devices/waiting.html", "devices/_waiting.html", device=device,
-                  error=request.args.get("error"))
+    return render("devices/waiting.html", "devices/_waiting.html", device=device)
 
 
 @bp.post("/device/name")
@@ -166,7 +165,7 @@ def index():
     db = get_db()
     rows = db.scalars(select(Device).where(Device.school_id == current_user.school_id)
                       .order_by(Device.status, Device.created_at.desc())).all()
-    return render("devices/index.html", "devices/_list.html", devices=rows, now=utcnow())
+    return render("devices/index.html", "devices/_list.html", devices=rows)
 
 
 @bp.post("/devices/<int:device_id>/approve")
