@@ -60,6 +60,7 @@ class Row:
 class Filters:
     event_id: int | None = None
     user_id: int | None = None
+    device_id: int | None = None
     since: date | None = None
     until: date | None = None
 
@@ -84,6 +85,8 @@ def _photos(school_id: int, filters: Filters):
         query = query.where(Photo.event_id == filters.event_id)
     if filters.user_id:
         query = query.where(Photo.user_id == filters.user_id)
+    if filters.device_id:
+        query = query.where(Photo.device_id == filters.device_id)
     if filters.since:
         query = query.where(Photo.received_at >= _start_of(filters.since))
     if filters.until:

@@ -76,10 +76,10 @@ def device(device_id: int):
     entries = db.scalars(select(AuditEntry).where(AuditEntry.school_id == found.school_id,
                                                   AuditEntry.device_id == found.id)
                          .order_by(AuditEntry.seq.desc())).all()
-    rows = inspection.rows(db, found.school_id)
     return render("inspect/device.html", device=found, inventory=saved,
                   held=inspection.held_items(saved), missing=missing, entries=entries,
-                  rows=[r for r in rows if r.device.id == found.id],
+                  rows=inspection.rows(db, found.school_id,
+                                       inspection.Filters(device_id=found.id)),
                   age_words=inspection.age_words)
 
 

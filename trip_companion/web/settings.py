@@ -38,7 +38,12 @@ def _connections() -> dict[str, Connection]:
 @bp.get("/")
 @allow(Role.HEADTEACHER)
 def index():
-    return render("settings/index.html", settings=profile.load(get_db(), current_user.school),
+    return _page()
+
+
+def _page(status: int = 200, error: str | None = None):
+    return render("settings/index.html", status=status, error=error,
+                  settings=profile.load(get_db(), current_user.school),
                   connections=_connections(), forms=FORMS, names=NAMES,
                   networks=profile.NETWORKS)
 
@@ -70,10 +75,7 @@ def save_profile():
         changes = profile.save(db, current_user.school, new, current_user)
     except (ValueError, TypeError) as exc:
         db.rollback()
-        return render("settings/index.html", status=400, error=f"Not saved: {exc}",
-                      settings=profile.load(db, current_user.school),
-                      connections=_connections(), forms=FORMS, names=NAMES,
-                      networks=profile.NETWORKS)
+        return _page(400, f"Not saved: {exc}")
     audit.record(db, current_user.school_id, "settings.changed", actor=current_user,
                  subject="profile", security=True, details=changes)
     db.commit()
