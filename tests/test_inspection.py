@@ -134,3 +134,14 @@ def test_requested_inventory_is_flagged_to_the_device_until_it_reports(head, tea
     assert 'name="inventory-requested"' in teacher.client.get("/").get_data(as_text=True)
     teacher.post("/api/devices/inventory", json={"items": []})
     assert 'name="inventory-requested"' not in teacher.client.get("/").get_data(as_text=True)
+
+
+def test_a_closed_incident_stays_as_written(head, session):
+    head.post("/esafety/", data={"kind": "report", "summary": "A parent reported a photo"})
+    incident = session.query(Incident).one()
+    head.post(f"/esafety/{incident.id}/close", data={"outcome": "Photo removed."})
+    head.post(f"/esafety/{incident.id}/actions", data={"action": "escalated"})
+    head.post(f"/esafety/{incident.id}/close", data={"outcome": "Rewritten later"})
+    session.expire_all()
+    incident = session.get(Incident, incident.id)
+    assert incident.outcome == "Photo removed." and "escalated" not in incident.actions

@@ -52,6 +52,7 @@ def record(db: Session, by: User, *, kind: str, summary: str, copy_text: str = "
 
 def add_action(db: Session, incident: Incident, by: User, action: str) -> None:
     """Log what was done about it (removed, blocked, reported, escalated...)."""
+    _still_open(incident)
     if action not in ACTIONS:
         msg = "Choose one of the listed actions."
         raise IncidentError(msg)
@@ -64,12 +65,20 @@ def add_action(db: Session, incident: Incident, by: User, action: str) -> None:
 
 
 def close(db: Session, incident: Incident, by: User, outcome: str) -> None:
+    """Record the outcome; a closed incident stays as it was written (R15, R17)."""
+    _still_open(incident)
     if not outcome.strip():
         msg = "Write the outcome before closing the incident."
         raise IncidentError(msg)
     incident.outcome, incident.closed_at, incident.dealt_with_by = outcome.strip(), utcnow(), by.id
     audit.record(db, incident.school_id, "esafety.closed", actor=by,
                  subject=f"incident:{incident.id}", security=True, details={"outcome": outcome})
+
+
+def _still_open(incident: Incident) -> None:
+    if incident.closed_at is not None:
+        msg = "This incident is closed; record a new one if something else happened."
+        raise IncidentError(msg)
 
 
 def for_school(db: Session, school_id: int) -> list[Incident]:
