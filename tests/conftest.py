@@ -254,3 +254,17 @@ def receive_photo(app, role: Role, client_id: str, data: bytes | None = None) ->
                                  client_id=client_id, data=data or gps_jpeg(),
                                  source=photos.PhotoSource.CAMERA, limits=Limits())
         return receipt.photo_id
+
+
+def wait_for_htmx(page, selector: str, timeout_ms: int = 10_000) -> None:
+    """Wait until htmx has wired ``selector`` (after a boosted swap), so typing triggers it.
+
+    Polls with evaluate: wait_for_function would eval a string, which our CSP forbids.
+    """
+    locator = page.locator(selector)
+    locator.wait_for()
+    for _ in range(timeout_ms // 50):
+        if locator.evaluate("el => 'htmx-internal-data' in el"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"htmx never processed {selector}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import browser_login, receive_photo
+from tests.conftest import browser_login, receive_photo, wait_for_htmx
 from trip_companion.models import Role
 
 pytestmark = pytest.mark.browser
@@ -27,6 +27,7 @@ def test_headteacher_screens(page, live_server, app):
     page.goto(live_server.url + "/")
     page.locator("article.event", has_text="Year 6").get_by_role(
         "button", name="Write a post").click()
+    wait_for_htmx(page, "#compose")
     page.fill("#caption", "Well done Josh Smith!")
     page.wait_for_selector('.finding[data-rule="R2"]')
     results = Axe().run(page, options=RULES)

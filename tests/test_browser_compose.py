@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, SHARED, browser_login, receive_photo
+from tests.conftest import ARTIFACTS, SHARED, browser_login, receive_photo, wait_for_htmx
 from tests.images import has_exif
 from trip_companion.models import Role
 
@@ -22,6 +22,7 @@ def test_compose_check_fix_and_post_to_the_feed(page, live_server, app, tmp_path
     trip = page.locator("article.event", has_text="Year 6 residential")
     trip.get_by_role("button", name="Write a post").click()
     expect(page.locator("h1")).to_have_text("Compose a post")
+    wait_for_htmx(page, "#compose")
 
     page.fill("#caption", "Josh Smith was first to the top of the climbing wall!")
     finding = page.locator('.finding[data-rule="R2"]')
