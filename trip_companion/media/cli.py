@@ -5,6 +5,11 @@ Registered in the app's ``trip-companion`` group; also runs alone as
 output, no temp file left); the others are still written; the exit status is 1 if
 any failed. A large batch is cleaned in parallel, one process per CPU; a small one in
 this process, since starting the workers costs more than they save there.
+
+A folder of JPEGs is bound by memory traffic, not by Python: each file is read once,
+searched once for where its scans end (in C, see ``jpeg``), joined once into its clean
+copy and written once. So the workers are forked (the imports are already paid), this
+process cleans a share itself, and freed buffers are kept for the next file.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ def strip(files: tuple[Path, ...], out_dir: Path, as_json: bool, jobs: int | Non
     failed = 0
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(files) >= _POOL_MIN_BYTES else 1
+    if jobs > 1:
+        _reuse_freed_memory()
     for result in _run(_jobs(files, out_dir, as_json), jobs):
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else _line(result))
         failed += not result["ok"]
@@ -81,10 +88,58 @@ def _run(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
     if workers < 2 or len(jobs) < 4:
         yield from map(strip_one, jobs)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only folders pay for it
+    yield from _in_parallel(jobs, min(workers, len(jobs)))
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        yield from pool.map(strip_one, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+
+def _in_parallel(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
+    """Deal the files out round-robin; forked workers take every share but this process's.
+
+    Reports come back in input order. If a worker dies (killed, out of memory), its
+    files are reported as failed; the copies this process and the others made stand.
+    """
+    import multiprocessing  # only folders pay for these
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    shares = [jobs[n::workers] for n in range(workers)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+        others = [pool.submit(_strip_all, share) for share in shares[1:]]
+        results = [_strip_all(shares[0])]
+        for share, future in zip(shares[1:], others, strict=True):
+            try:
+                results.append(future.result())
+            except BrokenProcessPool:
+                results.append([_failure(job[0], "internal_error", "The worker cleaning "
+                                         "this file stopped; run strip on it again.")
+                                for job in share])
+    for n in range(len(jobs)):
+        yield results[n % workers][n // workers]
+
+
+def _strip_all(jobs: list[_Job]) -> list[dict[str, Any]]:
+    return [strip_one(job) for job in jobs]
+
+
+def _reuse_freed_memory() -> None:
+    """Ask glibc to keep freed buffers for the next photo rather than unmap them.
+
+    By default each buffer over 128 KB is mapped fresh from the kernel and unmapped when
+    freed, so every photo's bytes are page-faulted in again: about a tenth of the time a
+    folder of JPEGs takes. Up to 32 MB (the largest photo we accept) now comes from the
+    heap and stays there. Where there is no glibc ``mallopt`` this does nothing.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 
 
 def strip_one(job: _Job) -> dict[str, Any]:

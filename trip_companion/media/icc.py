@@ -13,6 +13,7 @@ A profile we cannot parse is dropped (viewers then assume sRGB).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -53,15 +54,35 @@ def scrub_report(profile: bytes | None) -> Scrubbed:
     if not profile:
         return Scrubbed(None, {})
     clean, removed = scrub(profile)
-    return Scrubbed(clean, {m.COLOUR_PROFILE: removed} if removed else {})
+    return Scrubbed(clean, {m.COLOUR_PROFILE: list(removed)} if removed else {})
 
 
-def scrub(profile: bytes) -> tuple[bytes | None, list[str]]:
+def _remembered(function):
+    """Memoize a pure function of a profile's bytes, for small profiles only.
+
+    Photos from one phone share one profile, so a folder pays for lcms once per distinct
+    profile, not once per photo. Large profiles (CMYK press profiles, or a hostile 16 MB
+    one) are not kept, so the cache stays under a few megabytes whatever is uploaded.
+    """
+    cached = functools.lru_cache(maxsize=32)(function)
+
+    @functools.wraps(function)
+    def remembered(profile: bytes):
+        return cached(profile) if len(profile) <= _REMEMBER_BYTES else function(profile)
+
+    return remembered
+
+
+_REMEMBER_BYTES = 128 * 1024
+
+
+@_remembered
+def scrub(profile: bytes) -> tuple[bytes | None, tuple[str, ...]]:
     """Return a neutral copy of ``profile`` (None if unusable) and what was taken out."""
     try:
         tags, version = _read(profile)
     except (ValueError, struct.error):
-        return None, ["unreadable colour profile"]
+        return None, ("unreadable colour profile",)
     name = _description(profile, tags)
     header = bytearray(profile[:_HEADER])
     removed = [what for start, end, what in _ZEROED if what and any(header[start:end])]
@@ -77,8 +98,8 @@ def scrub(profile: bytes) -> tuple[bytes | None, list[str]]:
     clean = _build(header, profile, kept, _text_tag(name, version),
                    _copyright_tag(version))
     if not _loads(clean):
-        return None, ["colour profile that could not be rebuilt"]
-    return clean, removed
+        return None, ("colour profile that could not be rebuilt",)
+    return clean, tuple(removed)
 
 
 def _read(profile: bytes) -> tuple[dict[bytes, tuple[int, int]], int]:
@@ -161,6 +182,7 @@ def _loads(profile: bytes) -> bool:
     return True
 
 
+@_remembered
 def is_clean(profile: bytes) -> bool:
     """Tell whether ``profile`` is one of ours: neutral header, known tags, lcms loads it."""
     try:

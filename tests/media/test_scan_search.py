@@ -1,0 +1,104 @@
+"""The C search for a scan's end (``_scan``) against the regex it replaces.
+
+The regex in ``jpeg`` is the reference: the native search must give the same offset on
+any bytes, from any start, and refuse starts outside the data. In CI the extension must
+have been built (a silent fallback would hide a broken build); elsewhere it is skipped
+where no compiler was at hand.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.media import helpers as h
+from trip_companion.media import DEFAULT_LIMITS, jpeg, jpeg_clean, sanitize
+
+try:
+    from trip_companion.media import _scan
+except ImportError:  # pragma: no cover - depends on the install
+    _scan = None
+
+if _scan is None and os.environ.get("CI"):
+    pytest.fail("trip_companion.media._scan was not built: `pip install -e .` needs gcc",
+                pytrace=False)
+native = pytest.mark.skipif(_scan is None, reason="the C helper was not built (no compiler)")
+
+# Bytes that matter to the search, and a few that don't, so markers turn up often.
+BYTE = st.sampled_from([0xFF, 0xFF, 0xFF, 0x00, 0xD0, 0xD7, 0xD8, 0xD9, 0xDA, 0xCF, 0xFE,
+                        0x01, 0x41])
+
+
+def reference(data: bytes, start: int) -> int:
+    found = jpeg._SCAN_END.search(data, start)
+    return -1 if found is None else found.start()
+
+
+@native
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(BYTE, max_size=80).map(bytes), st.integers(0, 80))
+def test_native_search_matches_the_regex(data, start):
+    start = min(start, len(data))
+    assert _scan.scan_end(data, start) == reference(data, start)
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4096), st.integers(0, 4096))
+def test_native_search_matches_the_regex_on_any_bytes(data, start):
+    start = min(start, len(data))
+    assert _scan.scan_end(data, start) == reference(data, start)
+
+
+@native
+@pytest.mark.parametrize(("data", "start", "expected"), [
+    (b"", 0, -1),
+    (b"\xff", 0, -1),                       # a lone 0xFF at the end is not a marker yet
+    (b"\xff\xd9", 0, 0),
+    (b"\xff\xd9", 1, -1),
+    (b"\xff\xd9", 2, -1),
+    (b"ab\xff\x00\xff\xd3\xff\xff\xd9", 0, 7),  # stuffing, a restart and fill are skipped
+    (b"\xff\xe1" + b"\x00" * 100, 1, -1),
+])
+def test_edges(data, start, expected):
+    assert _scan.scan_end(data, start) == expected == reference(data, start)
+
+
+@native
+def test_starts_outside_the_data_are_refused():
+    for start in (-1, 3, 2**62):
+        with pytest.raises((ValueError, OverflowError)):
+            _scan.scan_end(b"\xff\xd9", start)
+    with pytest.raises(TypeError):
+        _scan.scan_end("text", 0)
+
+
+@native
+def test_an_empty_buffer_with_no_memory_behind_it():
+    """The buffer protocol lets an empty buffer lend a NULL pointer (found by fuzzing)."""
+    import ctypes
+
+    assert _scan.scan_end((ctypes.c_char * 0).from_address(0), 0) == -1
+
+
+@native
+def test_any_contiguous_buffer_is_searched_in_place():
+    data = b"xx\xff\x00\xff\xd9"
+    for buffer in (data, bytearray(data), memoryview(data), memoryview(data)[1:]):
+        assert _scan.scan_end(buffer, 0) == reference(bytes(buffer), 0)
+    with pytest.raises((BufferError, TypeError, ValueError)):
+        _scan.scan_end(memoryview(data)[::2], 0)
+
+
+@native
+def test_the_fallback_cleans_to_the_same_bytes(monkeypatch):
+    data = h.encode(h.picture((97, 41)), "JPEG", progressive=True,
+                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
+    with_native = sanitize(data + b"TRAILER")
+    monkeypatch.setattr(jpeg, "_native_scan_end", None)
+    assert jpeg.scan_end(data, 2) == reference(data, 2)
+    assert sanitize(data + b"TRAILER") == with_native
+    assert jpeg_clean.clean(data, DEFAULT_LIMITS).data == with_native.data
