@@ -114,7 +114,7 @@ def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, mon
     real = cli.sanitize
 
     def flaky(data):
-        if data.startswith(b"\x89PNG"):
+        if data[:4] == b"\x89PNG":  # data is the mapped file
             raise RuntimeError("bug")
         return real(data)
 
@@ -179,3 +179,72 @@ def test_only_a_large_batch_starts_workers(photos, tmp_path, monkeypatch):
     _invoke(*files, "--out", str(tmp_path / "b"))
     _invoke(*files, "--out", str(tmp_path / "c"), "-j", "3")
     assert seen == [1, 4, 3]
+
+
+def _jpegs(folder, count):
+    folder.mkdir()
+    files = []
+    for n in range(count):
+        files.append(folder / f"p{n:02}.jpg")
+        files[-1].write_bytes(h.encode(h.picture((40 + n, 30)), "JPEG",
+                                       exif=h.exif_block(1 + n % 8).tobytes()))
+    return files
+
+
+def test_a_large_batch_is_shared_with_forked_workers(tmp_path, monkeypatch):
+    from trip_companion.media import cli
+
+    real = cli.strip_one
+    monkeypatch.setattr(cli, "strip_one", lambda job: {**real(job), "pid": cli.os.getpid()})
+    files = _jpegs(tmp_path / "in", 9)
+    out = tmp_path / "out"
+    out.mkdir()
+    reports = list(cli._run(cli._jobs(tuple(files), out, False), 3))
+    assert [r["file"] for r in reports] == list(map(str, files))
+    assert all(r["ok"] for r in reports) and len({r["pid"] for r in reports}) == 3
+    assert sorted(p.name for p in out.iterdir()) == [f.name for f in files]
+    for path in out.iterdir():
+        assert b"SECRET" not in path.read_bytes()
+
+
+def test_a_worker_that_dies_loses_only_the_files_it_had_not_reported(tmp_path, monkeypatch):
+    import signal
+
+    from trip_companion.media import cli
+
+    parent, real = cli.os.getpid(), cli.strip_one
+
+    def dies_on_p04(job):
+        if job[0].name == "p04.jpg" and cli.os.getpid() != parent:
+            cli.os.kill(cli.os.getpid(), signal.SIGKILL)
+        return real(job)
+
+    monkeypatch.setattr(cli, "strip_one", dies_on_p04)
+    files = _jpegs(tmp_path / "in", 9)
+    out = tmp_path / "out"
+    # p00 is cleaned first; then p01 p03 p05 p07 here and p02 p04 p06 p08 in the child.
+    result = _invoke(*map(str, files), "--out", str(out), "-j", "2")
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and len(lines) == 9
+    failed = [line.split()[1].rstrip(":") for line in lines if line.startswith("FAIL")]
+    assert [f.rsplit("/", 1)[1] for f in failed] == ["p04.jpg", "p06.jpg", "p08.jpg"]
+    assert "stopped before it was done" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"p{n:02}.jpg" for n in (0, 1, 2, 3, 5, 7)]
+
+
+def test_a_file_that_cannot_be_mapped_is_read(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "from-phone.jpg"
+    os.mkfifo(fifo)
+    photo = h.encode(h.picture(), "JPEG", exif=h.exif_block(6).tobytes())
+    writer = threading.Thread(target=fifo.write_bytes, args=(photo,))
+    writer.start()
+    result = _invoke(str(fifo), "--out", str(tmp_path / "out"), "-j", "1")
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert b"SECRET" not in (tmp_path / "out" / "from-phone.jpg").read_bytes()
+    empty = _invoke("/dev/null", "--out", str(tmp_path / "out"), "-j", "1")
+    assert empty.exit_code == 1 and "[empty]" in empty.output

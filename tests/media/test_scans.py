@@ -19,6 +19,8 @@ from trip_companion.media import (
     UnsafeOutputError,
     jpeg,
     jpeg_clean,
+    pipeline,
+    sanitize,
     verify,
 )
 
@@ -88,3 +90,40 @@ def test_drafts_without_runs_are_walked_in_full():
     draft = _draft()
     verify.verify(dataclasses.replace(draft, scans=None))
     verify.verify(dataclasses.replace(draft, scans={}))
+
+
+def _mapped(tmp_path, data: bytes):
+    import mmap
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(data)
+    with path.open("r+b") as file:
+        return mmap.mmap(file.fileno(), 0)
+
+
+def test_a_mapped_file_is_cleaned_alike_and_re_read_in_full(tmp_path, monkeypatch):
+    data = h.encode(h.picture((97, 41)), "JPEG", progressive=True,
+                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
+    seen = []
+    real = verify.verify
+    monkeypatch.setattr(pipeline, "verify", lambda draft: seen.append(draft.scans) or real(draft))
+    assert sanitize(_mapped(tmp_path, data)) == sanitize(data)
+    assert seen[0] is None and seen[1]
+
+
+def test_a_mapped_file_changed_while_it_is_cleaned_cannot_slip_a_segment_through(
+        tmp_path, monkeypatch):
+    """Another program writes into the file between our search and our copy."""
+    data = h.encode(h.picture((97, 41)), "JPEG")
+    view = _mapped(tmp_path, data)
+    run = data.index(b"\xff\xda") + 2 + int.from_bytes(data[data.index(b"\xff\xda") + 2:][:2],
+                                                        "big")
+    real = jpeg_clean._assemble
+
+    def tampered(data, parsed, turn, profile):
+        view[run + 8:run + 14] = jpeg.segment(jpeg.COM, b"Hi")  # lands inside the scan
+        return real(data, parsed, turn, profile)
+
+    monkeypatch.setattr(jpeg_clean, "_assemble", tampered)
+    with pytest.raises(UnsafeOutputError):
+        sanitize(view)

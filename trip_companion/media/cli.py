@@ -6,10 +6,11 @@ output, no temp file left); the others are still written; the exit status is 1 i
 any failed. A large batch is cleaned in parallel, one process per CPU; a small one in
 this process, since starting the workers costs more than they save there.
 
-A folder of JPEGs is bound by memory traffic, not by Python: each file is read once,
-searched once for where its scans end (in C, see ``jpeg``), joined once into its clean
-copy and written once. So the workers are forked (the imports are already paid), this
-process cleans a share itself, and freed buffers are kept for the next file.
+A folder of JPEGs is bound by memory traffic, not by Python, so each photo's bytes are
+moved as few times as the check allows: the file is mapped, not read in; its scans are
+searched once (in C, see ``jpeg``); the clean copy is joined once, re-read in full and
+written once. Workers are forked after the imports and after the first file, so they
+start with everything loaded, and this process cleans a share itself.
 """
 
 from __future__ import annotations
@@ -17,20 +18,24 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import mmap
 import os
+import pickle
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from trip_companion.media.errors import SanitizeError
 from trip_companion.media.pipeline import sanitize
 
+# MAP_POPULATE maps the whole file at once: one call instead of a page fault per 4 KB.
+_MAP_FLAGS = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
 _Job = tuple[Path, Path, str, bool]  # input, output folder, output stem, with sha256
-# Below this much input a worker pool loses: starting it costs ~30 ms, and one process
-# cleans JPEG at roughly 0.5-1 GB/s (bench/strip.py).
+# Below this much input parallel work loses: forking costs a few ms, and one process
+# cleans JPEG at roughly 1-2 GB/s (bench/strip.py).
 _POOL_MIN_BYTES = 32_000_000
 
 
@@ -53,8 +58,6 @@ def strip(files: tuple[Path, ...], out_dir: Path, as_json: bool, jobs: int | Non
     failed = 0
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(files) >= _POOL_MIN_BYTES else 1
-    if jobs > 1:
-        _reuse_freed_memory()
     for result in _run(_jobs(files, out_dir, as_json), jobs):
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else _line(result))
         failed += not result["ok"]
@@ -88,65 +91,66 @@ def _run(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
     if workers < 2 or len(jobs) < 4:
         yield from map(strip_one, jobs)
         return
-    yield from _in_parallel(jobs, min(workers, len(jobs)))
+    yield strip_one(jobs[0])  # loads the decoders and lcms once, before the fork
+    yield from _in_parallel(jobs[1:], min(workers, len(jobs) - 1))
 
 
 def _in_parallel(jobs: list[_Job], workers: int) -> Iterator[dict[str, Any]]:
-    """Deal the files out round-robin; forked workers take every share but this process's.
+    """Deal the files out round-robin; forked children take every share but this one's.
 
-    Reports come back in input order. If a worker dies (killed, out of memory), its
-    files are reported as failed; the copies this process and the others made stand.
+    Reports come back in input order. If a child dies (killed, out of memory), the files
+    it had not reported are failures; the copies everyone made before that stand.
     """
-    import multiprocessing  # only folders pay for these
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     shares = [jobs[n::workers] for n in range(workers)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-        others = [pool.submit(_strip_all, share) for share in shares[1:]]
-        results = [_strip_all(shares[0])]
-        for share, future in zip(shares[1:], others, strict=True):
-            try:
-                results.append(future.result())
-            except BrokenProcessPool:
-                results.append([_failure(job[0], "internal_error", "The worker cleaning "
-                                         "this file stopped; run strip on it again.")
-                                for job in share])
+    children = [_fork(share) for share in shares[1:]]
+    results = [[strip_one(job) for job in shares[0]]]
+    results += [_collect(child, share) for child, share in zip(children, shares[1:], strict=True)]
     for n in range(len(jobs)):
         yield results[n % workers][n // workers]
 
 
-def _strip_all(jobs: list[_Job]) -> list[dict[str, Any]]:
-    return [strip_one(job) for job in jobs]
+def _fork(share: list[_Job]) -> tuple[int, IO[bytes]]:
+    """Start a child that cleans ``share``, logging each report to a temporary file.
 
-
-def _reuse_freed_memory() -> None:
-    """Ask glibc to keep freed buffers for the next photo rather than unmap them.
-
-    By default each buffer over 128 KB is mapped fresh from the kernel and unmapped when
-    freed, so every photo's bytes are page-faulted in again: about a tenth of the time a
-    folder of JPEGs takes. Up to 32 MB (the largest photo we accept) now comes from the
-    heap and stays there. Where there is no glibc ``mallopt`` this does nothing.
+    A file, not a pipe: a pipe fills up while this process is busy with its own share,
+    and the child would stop and wait for it.
     """
-    import ctypes
+    import tempfile
 
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-    mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _collect
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+        status = 1
+        try:
+            for job in share:
+                pickle.dump(strip_one(job), log)
+                log.flush()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid, log
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+def _collect(child: tuple[int, IO[bytes]], share: list[_Job]) -> list[dict[str, Any]]:
+    """Wait for a child and read its reports; the files it never reported are failures."""
+    pid, log = child
+    os.waitpid(pid, 0)
+    reports = []
+    with log, contextlib.suppress(EOFError, pickle.UnpicklingError):
+        log.seek(0)
+        while len(reports) < len(share):
+            reports.append(pickle.load(log))  # noqa: S301 - written by our own child
+    return reports + [_failure(job[0], "internal_error", "The process cleaning this file "
+                               "stopped before it was done; run strip on it again.")
+                      for job in share[len(reports):]]
 
 
 def strip_one(job: _Job) -> dict[str, Any]:
     """Clean one file and write its copy; return the report (never raises for bad input)."""
     source, out_dir, stem, with_hash = job
     try:
-        clean = sanitize(source.read_bytes())
+        with open(source, "rb") as file, _mapped(file) as data:
+            clean = sanitize(data)
         target = out_dir / f"{stem}.{clean.extension}"
         if target.exists() and target.samefile(source):
             return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
@@ -161,6 +165,27 @@ def strip_one(job: _Job) -> dict[str, Any]:
         "format": clean.format, "width": clean.width, "height": clean.height,
         "bytes": len(clean.data), "removed": clean.removed}
     return {"file": str(source), "ok": True, "output": str(target), **summary}
+
+
+@contextlib.contextmanager
+def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
+    """Map a regular file read-only (no copy into our memory); read anything else.
+
+    If another program truncates a file while it is mapped, touching the lost pages
+    kills this process (SIGBUS), as it would ripgrep: a folder tool's trade. Nothing
+    half-written is left under a photo's name, and ``sanitize`` re-reads the clean copy
+    in full, so a file changed under us can't slip anything through.
+    """
+    try:
+        view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
+    except (OSError, ValueError):  # empty, a pipe or a device: nothing to gain
+        yield file.read()
+        return
+    try:
+        yield view
+    finally:
+        with contextlib.suppress(BufferError):  # a traceback may still hold a slice of it
+            view.close()
 
 
 def _failure(source: Path, code: str, message: str) -> dict[str, Any]:

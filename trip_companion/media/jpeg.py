@@ -182,8 +182,8 @@ def _frame(jpeg: Jpeg, data: bytes) -> Jpeg:
 
 def first(jpeg: Jpeg, data: bytes, marker: int, tag: bytes) -> bytes | None:
     """Return the payload of the first ``marker`` segment starting with ``tag``, if any."""
-    for seg in jpeg.segments:
-        if seg.marker == marker and data.startswith(tag, seg.start + 4):
+    for seg in jpeg.segments:  # sliced, not startswith: ``data`` may be a mapped file
+        if seg.marker == marker and data[seg.start + 4:seg.start + 4 + len(tag)] == tag:
             return seg.payload(data)
     return None
 

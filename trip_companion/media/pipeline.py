@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import struct
 import zlib
 from collections.abc import Callable
@@ -29,18 +30,26 @@ CLEANERS: dict[str, Callable[[bytes, m.Limits], m.Draft]] = {
     "heif": heif.clean_heif,
     "avif": heif.clean_avif,
 }
+_SNIFF_BYTES = 512  # more than ``sniff`` looks at
 _DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
                    IndexError, KeyError, TypeError)
 
 
-def sanitize(data: bytes, *, limits: m.Limits = m.DEFAULT_LIMITS) -> m.CleanImage:
+def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) -> m.CleanImage:
     """Return a verified clean copy of an uploaded photo, or raise; never a partial result.
+
+    ``data`` may also be a file mapped read-only into memory (``strip`` maps each file
+    rather than copying it in). Another program could change a mapped file while we
+    read it, so the clean copy is then re-read in full, scans included: whatever the
+    file held at any moment, only what passes that re-read is returned.
 
     :raises SanitizeError: a subclass naming why (empty, too large, unsupported,
         truncated, corrupt, too many pixels, or a clean copy that failed its re-read).
     """
-    data = bytes(data)
-    if not data:
+    mapped = isinstance(data, mmap.mmap)
+    if not mapped:
+        data = bytes(data)
+    if not len(data):
         raise EmptyFileError("zero bytes")
     if len(data) > limits.max_bytes:
         raise FileTooLargeError(
@@ -48,7 +57,12 @@ def sanitize(data: bytes, *, limits: m.Limits = m.DEFAULT_LIMITS) -> m.CleanImag
             message=(f"This file is too large to post ({len(data) / 1e6:.0f} MB; the limit is "
                      f"{limits.max_bytes / 1e6:.0f} MB). Share the photo itself, not a video "
                      "or an edited export."))
-    draft = _clean(sniff(data), data, limits)
+    fmt = sniff(data[:_SNIFF_BYTES])
+    if mapped and fmt != "jpeg":
+        data = data[:]  # only the JPEG walk reads a mapped file in place
+    draft = _clean(fmt, data, limits)
+    if mapped:
+        draft.scans = None
     verify(draft)
     return m.CleanImage(draft.data, draft.format, draft.width, draft.height, draft.removed)
 
