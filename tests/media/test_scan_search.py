@@ -102,3 +102,57 @@ def test_the_fallback_cleans_to_the_same_bytes(monkeypatch):
     assert jpeg.scan_end(data, 2) == reference(data, 2)
     assert sanitize(data + b"TRAILER") == with_native
     assert jpeg_clean.clean(data, DEFAULT_LIMITS).data == with_native.data
+
+
+def reference_join(parts, check_from):
+    """The fallback in ``jpeg.join``, forced: the reference the C version must match."""
+    saved = jpeg._native_join
+    jpeg._native_join = None
+    try:
+        return jpeg.join(parts, check_from)
+    finally:
+        jpeg._native_join = saved
+
+
+def _outcome(function, parts, check_from):
+    try:
+        return function(parts, check_from)
+    except ValueError as exc:
+        return f"ValueError {str(exc).split()[3]}"  # the offset of the marker
+
+
+PART = st.lists(BYTE, max_size=40).map(bytes)
+
+
+@native
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(PART, st.integers(-1, 40)), max_size=5))
+def test_native_join_matches_the_fallback(items):
+    parts = [part for part, _ in items]
+    check_from = [min(start, len(part)) for part, start in items]
+    assert _outcome(_scan.join, parts, check_from) == _outcome(reference_join, parts, check_from)
+
+
+@native
+def test_join_checks_the_copy_across_its_chunks():
+    """A marker straddling the C code's 64 KB chunks, or far into a part, is still found."""
+    for at in (65535, 65536, 200_000):
+        run = bytearray(b"\x00" * 300_000)
+        run[at:at + 2] = b"\xff\xe1"
+        with pytest.raises(ValueError, match=f"marker at {at + 10} "):
+            _scan.join([b"h" * 10, run], [-1, 0])
+        assert _scan.join([b"h" * 10, run], [-1, at + 1]) == b"h" * 10 + run
+    clean = b"\xff\x00" * 100_000 + b"\xff"
+    assert _scan.join([clean, b"\xff\xd9"], [0, -1]) == clean + b"\xff\xd9"
+
+
+@native
+def test_join_refuses_what_it_cannot_use():
+    for parts, check_from, error in [
+        ([b"ab"], [], ValueError), ([b"ab"], [3], ValueError), ([b"ab"], [-2], ValueError),
+        (["text"], [-1], TypeError), ([b"ab"], ["0"], TypeError), (b"ab", [-1, -1], TypeError),
+    ]:
+        with pytest.raises(error):
+            _scan.join(parts, check_from)
+    assert _scan.join([], []) == b""
+    assert _scan.join([memoryview(b"abcdef")[::2].tobytes(), bytearray(b"x")], [0, 1]) == b"acex"

@@ -19,7 +19,6 @@ from trip_companion.media import (
     UnsafeOutputError,
     jpeg,
     jpeg_clean,
-    pipeline,
     sanitize,
     verify,
 )
@@ -101,14 +100,10 @@ def _mapped(tmp_path, data: bytes):
         return mmap.mmap(file.fileno(), 0)
 
 
-def test_a_mapped_file_is_cleaned_alike_and_re_read_in_full(tmp_path, monkeypatch):
+def test_a_mapped_file_is_cleaned_alike(tmp_path):
     data = h.encode(h.picture((97, 41)), "JPEG", progressive=True,
                     exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
-    seen = []
-    real = verify.verify
-    monkeypatch.setattr(pipeline, "verify", lambda draft: seen.append(draft.scans) or real(draft))
     assert sanitize(_mapped(tmp_path, data)) == sanitize(data)
-    assert seen[0] is None and seen[1]
 
 
 def test_a_mapped_file_changed_while_it_is_cleaned_cannot_slip_a_segment_through(
@@ -125,5 +120,6 @@ def test_a_mapped_file_changed_while_it_is_cleaned_cannot_slip_a_segment_through
         return real(data, parsed, turn, profile)
 
     monkeypatch.setattr(jpeg_clean, "_assemble", tampered)
-    with pytest.raises(UnsafeOutputError):
+    with pytest.raises(UnsafeOutputError) as caught:
         sanitize(view)
+    assert "changed while it was copied" in caught.value.detail

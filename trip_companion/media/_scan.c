@@ -13,6 +13,8 @@
 #include <Python.h>
 #include <string.h>
 
+#define COPY_CHUNK (64 * 1024)  /* copied, then searched while still in the cache */
+
 static int ends_scan(unsigned char next)
 {
     return next != 0x00 && next != 0xFF && (next < 0xD0 || next > 0xD7);
@@ -57,9 +59,112 @@ static PyObject *scan_end(PyObject *module, PyObject *args)
     return PyLong_FromSsize_t(found);
 }
 
+/* Copy ``len`` bytes to ``dst`` a cache-sized chunk at a time; from ``from`` on (-1: never),
+ * search what was just copied for a marker. Returns the marker's offset in dst, or -1.
+ * Searching the copy, not the source, means what is checked is what is kept. */
+static Py_ssize_t copy_checked(unsigned char *dst, const unsigned char *src, Py_ssize_t len,
+                               Py_ssize_t from)
+{
+    Py_ssize_t done = 0, searched = from, step, found;
+
+    while (done < len) {
+        step = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
+        memcpy(dst + done, src + done, (size_t)step);
+        done += step;
+        if (from >= 0 && done - searched >= 2) {
+            found = find_scan_end(dst, done, searched);
+            if (found >= 0)
+                return found;
+            searched = done - 1;  /* its follower may come with the next chunk */
+        }
+    }
+    return -1;
+}
+
+static void release_all(Py_buffer *views, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++)
+        PyBuffer_Release(&views[i]);
+    PyMem_Free(views);
+}
+
+static PyObject *join(PyObject *module, PyObject *args)
+{
+    PyObject *parts_arg, *from_arg, *parts = NULL, *froms = NULL, *result = NULL;
+    Py_buffer *views = NULL;
+    Py_ssize_t *from = NULL, count, held = 0, total = 0, pos = 0, bad = -1;
+
+    if (!PyArg_ParseTuple(args, "OO:join", &parts_arg, &from_arg))
+        return NULL;
+    parts = PySequence_Fast(parts_arg, "parts must be a sequence");
+    froms = parts ? PySequence_Fast(from_arg, "check_from must be a sequence") : NULL;
+    if (froms == NULL)
+        goto done;
+    count = PySequence_Fast_GET_SIZE(parts);
+    if (PySequence_Fast_GET_SIZE(froms) != count) {
+        PyErr_SetString(PyExc_ValueError, "one check_from per part");
+        goto done;
+    }
+    views = PyMem_Calloc((size_t)count + 1, sizeof(Py_buffer));
+    from = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
+    if (views == NULL || from == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; held < count; held++) {
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(parts, held), &views[held],
+                               PyBUF_SIMPLE) < 0)
+            goto done;
+        from[held] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(froms, held));
+        if (from[held] == -1 && PyErr_Occurred()) {
+            PyBuffer_Release(&views[held]);
+            goto done;
+        }
+        if (from[held] < -1 || from[held] > views[held].len) {
+            PyBuffer_Release(&views[held]);
+            PyErr_SetString(PyExc_ValueError, "check_from is outside its part");
+            goto done;
+        }
+        if (views[held].len > PY_SSIZE_T_MAX - total) {
+            PyBuffer_Release(&views[held]);
+            PyErr_SetString(PyExc_OverflowError, "parts too large");
+            goto done;
+        }
+        total += views[held].len;
+    }
+    result = PyBytes_FromStringAndSize(NULL, total);
+    if (result == NULL)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count && bad < 0; i++) {
+        unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(result) + pos;
+        if (views[i].len > 0) {
+            Py_ssize_t found = copy_checked(dst, views[i].buf, views[i].len, from[i]);
+            if (found >= 0)
+                bad = pos + found;
+        }
+        pos += views[i].len;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        Py_CLEAR(result);
+        PyErr_Format(PyExc_ValueError, "a marker at %zd inside a copied scan", bad);
+    }
+done:
+    if (views != NULL)
+        release_all(views, held);
+    PyMem_Free(from);
+    Py_XDECREF(parts);
+    Py_XDECREF(froms);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan_end", scan_end, METH_VARARGS,
      "scan_end(data, start) -> offset of the marker that ends the scan at start, or -1."},
+    {"join", join, METH_VARARGS,
+     "join(parts, check_from) -> bytes of the parts joined; from check_from[i] on (-1: "
+     "not at all) part i must hold no marker, else ValueError."},
     {NULL, NULL, 0, NULL},
 };
 

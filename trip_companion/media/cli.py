@@ -7,9 +7,10 @@ any failed. A large batch is cleaned in parallel, one process per CPU; a small o
 this process, since starting the workers costs more than they save there.
 
 A folder of JPEGs is bound by memory traffic, not by Python, so each photo's bytes are
-moved as few times as the check allows: the file is mapped, not read in; its scans are
-searched once (in C, see ``jpeg``); the clean copy is joined once, re-read in full and
-written once. Workers are forked after the imports and after the first file, so they
+moved as few times as the checks allow: the file is mapped, not read in; its scans are
+searched (in C, see ``jpeg``) once in the file and once in the clean copy as it is
+joined, while still in the CPU cache; the copy is written once. Workers are forked
+after the imports and after the first file, so they
 start with everything loaded, and this process cleans a share itself.
 """
 
@@ -151,9 +152,9 @@ def strip_one(job: _Job) -> dict[str, Any]:
     try:
         with open(source, "rb") as file, _mapped(file) as data:
             clean = sanitize(data)
-        target = out_dir / f"{stem}.{clean.extension}"
-        if target.exists() and target.samefile(source):
-            return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
+            target = out_dir / f"{stem}.{clean.extension}"
+            if _is_same_file(file, target):
+                return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
         _write(target, clean.data)
     except SanitizeError as exc:
         return {"file": str(source), "ok": False, **exc.as_dict()}
@@ -167,14 +168,23 @@ def strip_one(job: _Job) -> dict[str, Any]:
     return {"file": str(source), "ok": True, "output": str(target), **summary}
 
 
+def _is_same_file(file: Any, target: Path) -> bool:
+    try:
+        there = target.stat()
+    except FileNotFoundError:
+        return False
+    here = os.fstat(file.fileno())
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
 @contextlib.contextmanager
 def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
     """Map a regular file read-only (no copy into our memory); read anything else.
 
     If another program truncates a file while it is mapped, touching the lost pages
     kills this process (SIGBUS), as it would ripgrep: a folder tool's trade. Nothing
-    half-written is left under a photo's name, and ``sanitize`` re-reads the clean copy
-    in full, so a file changed under us can't slip anything through.
+    half-written is left under a photo's name, and ``sanitize`` checks the clean copy's
+    own bytes, so a file changed under us can't slip anything through.
     """
     try:
         view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)

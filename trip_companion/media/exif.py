@@ -55,13 +55,9 @@ def parse(block: bytes) -> Ifds:
 
     :raises ValueError: when the block is not a TIFF structure at all.
     """
-    tiff = block[len(EXIF_PREFIX):] if block.startswith(EXIF_PREFIX) else block
-    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if order is None or len(tiff) < 8 or struct.unpack(order + "H", tiff[2:4])[0] != 42:
-        msg = "not a TIFF/EXIF structure"
-        raise ValueError(msg)
+    tiff, order, first = _header(block)
     ifds: Ifds = {}
-    queue = [("0", struct.unpack(order + "I", tiff[4:8])[0])]
+    queue = [("0", first)]
     seen: set[int] = set()
     while queue and len(ifds) < _MAX_IFDS:
         name, offset = queue.pop()
@@ -74,6 +70,16 @@ def parse(block: bytes) -> Ifds:
         if name == "0" and next_offset:
             queue.append(("1", next_offset))
     return ifds
+
+
+def _header(block: bytes) -> tuple[bytes, str, int]:
+    """Return the TIFF structure, its byte order and where its first IFD is."""
+    tiff = block[len(EXIF_PREFIX):] if block.startswith(EXIF_PREFIX) else block
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None or len(tiff) < 8 or struct.unpack(order + "H", tiff[2:4])[0] != 42:
+        msg = "not a TIFF/EXIF structure"
+        raise ValueError(msg)
+    return tiff, order, struct.unpack(order + "I", tiff[4:8])[0]
 
 
 def _read_ifd(tiff: bytes, offset: int, order: str) -> tuple[dict, int]:
@@ -101,10 +107,11 @@ def _as_int(entry: tuple[int, int, bytes], order: str) -> int:
 
 def orientation(block: bytes) -> int | None:
     """Return the Orientation in IFD0 (None if absent or unreadable), as Pillow reads it."""
-    try:
-        tiff = block[len(EXIF_PREFIX):] if block.startswith(EXIF_PREFIX) else block
-        order = "<" if tiff[:2] == b"II" else ">"
-        entry = parse(block).get("0", {}).get(ORIENTATION)
+    try:  # IFD0 alone: the camera's other IFDs can hold hundreds of tags
+        tiff, order, first = _header(block)
+        if not 8 <= first < len(tiff):
+            return None
+        entry = _read_ifd(tiff, first, order)[0].get(ORIENTATION)
         return None if entry is None else _as_int(entry, order)
     except (ValueError, struct.error, IndexError):
         return None

@@ -5,7 +5,8 @@ their tables, that there is one supported frame header and at least one scan, an
 an end-of-image marker ends the first picture: that is what tells a cut-off upload from
 a whole one. The frame header gives the dimensions for the pixel limit before anything
 is decoded. Each scan is skipped with one search for the next marker: ``_scan``, a few
-lines of C around memchr, where it was built, else the same search as a regex.
+lines of C around memchr, where it was built, else the same search as a regex. ``join``
+(the same search, on the copy as it is made) builds the clean file.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ _IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}  # what may follow 0xFF inside a sca
 # marker (D0-D7) or more fill bytes.
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 try:
+    from trip_companion.media._scan import join as _native_join
     from trip_companion.media._scan import scan_end as _native_scan_end
 except ImportError:  # built without a C compiler: the regex gives the same answers
-    _native_scan_end = None
+    _native_scan_end = _native_join = None
 ICC_TAG = b"ICC_PROFILE\x00"
 XMP_TAG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_TAG = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -125,6 +127,25 @@ def scan_end(data: bytes, start: int) -> int:
         return _native_scan_end(data, start)
     found = _SCAN_END.search(data, start)
     return -1 if found is None else found.start()
+
+
+def join(parts: list[bytes | memoryview], check_from: list[int]) -> bytes:
+    """Join ``parts``; from ``check_from[i]`` on (-1: not at all), part i must hold no marker.
+
+    The search runs over the copy as it is made, not over the source, so what was
+    checked is what is kept even if the source (a mapped file) changed meanwhile.
+
+    :raises ValueError: a marker inside a checked part.
+    """
+    if _native_join is not None:
+        return _native_join(parts, check_from)
+    out, pos = b"".join(parts), 0
+    for part, start in zip(parts, check_from, strict=True):
+        found = _SCAN_END.search(out, pos + start, pos + len(part)) if start >= 0 else None
+        if found:
+            raise ValueError(f"a marker at {found.start()} inside a copied scan")
+        pos += len(part)
+    return out
 
 
 def _known_scan_end(data: bytes, start: int, stop: int) -> int:

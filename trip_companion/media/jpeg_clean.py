@@ -30,6 +30,7 @@ from trip_companion.media.jpeg import (
     Jpeg,
     first,
     icc_profile,
+    join,
     orientation,
     parse,
     segment,
@@ -99,19 +100,30 @@ def rewrite(data: bytes, jpeg: Jpeg, turn: int, profile: bytes | None) -> bytes:
 
 def _assemble(data: bytes, jpeg: Jpeg, turn: int,
               profile: bytes | None) -> tuple[bytes, dict[int, int]]:
-    """Return ``rewrite``'s bytes and where each copied entropy-coded run lies in them."""
+    """Return ``rewrite``'s bytes and where each copied entropy-coded run lies in them.
+
+    Each run is searched for markers again as it is copied (``jpeg.join``): the map we
+    return tells the verifier where runs lie that hold none, in these very bytes.
+
+    :raises UnsafeOutputError: a run holds a marker (its source changed under us).
+    """
     view = memoryview(data)
     parts = [b"\xff\xd8", *header_segments(jpeg, data, turn, profile)]
+    check_from = [-1] * len(parts)
     pos, scans = sum(map(len, parts)), {}
     for seg in jpeg.segments:
         if seg.marker in CODING:
-            if seg.marker == SOS:  # the run starts after the scan header
-                start = pos + 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big")
-                scans[start] = pos + seg.end - seg.start
+            run = 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big") \
+                if seg.marker == SOS else -1  # the run starts after the scan header
+            if run >= 0:
+                scans[pos + run] = pos + seg.end - seg.start
             parts.append(view[seg.start:seg.end])
+            check_from.append(run)
             pos += seg.end - seg.start
-    parts.append(b"\xff\xd9")
-    return b"".join(parts), scans
+    try:
+        return join([*parts, b"\xff\xd9"], [*check_from, -1]), scans
+    except ValueError as exc:
+        raise UnsafeOutputError(f"picture data changed while it was copied: {exc}") from exc
 
 
 def check_clean(data: bytes, turn: int, profile: bytes | None,

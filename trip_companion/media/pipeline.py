@@ -40,8 +40,8 @@ def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) ->
 
     ``data`` may also be a file mapped read-only into memory (``strip`` maps each file
     rather than copying it in). Another program could change a mapped file while we
-    read it, so the clean copy is then re-read in full, scans included: whatever the
-    file held at any moment, only what passes that re-read is returned.
+    read it; that is safe because every check that matters runs on the clean copy's
+    own bytes (its scans are searched as they are copied, see ``jpeg.join``).
 
     :raises SanitizeError: a subclass naming why (empty, too large, unsupported,
         truncated, corrupt, too many pixels, or a clean copy that failed its re-read).
@@ -61,8 +61,6 @@ def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) ->
     if mapped and fmt != "jpeg":
         data = data[:]  # only the JPEG walk reads a mapped file in place
     draft = _clean(fmt, data, limits)
-    if mapped:
-        draft.scans = None
     verify(draft)
     return m.CleanImage(draft.data, draft.format, draft.width, draft.height, draft.removed)
 

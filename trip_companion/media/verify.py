@@ -12,10 +12,11 @@ coded pixels for text would triple the cost of the lossless path. PNG and WebP a
 scanned whole (they are decoded anyway, so the scan is noise in their cost).
 
 The JPEG walk itself does not search those runs again either when the cleaner says
-where it put them (``Draft.scans``): they are byte copies, out of immutable input, of
-runs the input walk has just searched for markers. Everything else is re-read, and each
-run must end exactly where a marker begins; a map that does not line up is not used
-(the run is searched) or fails. This halves the cost of a large JPEG.
+where it put them (``Draft.scans``): the cleaner searched them for markers in these
+very bytes, as it copied them (``jpeg.join``), so even input that changed while it was
+read (a mapped file) cannot slip a segment into them. Everything else is re-read, and
+each run must end exactly where a marker begins; a map that does not line up is not
+used (the run is searched) or fails. This halves the cost of a large JPEG.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _raw_scan(draft: m.Draft, data: bytes) -> None:
 
 
 def _pillow_view(draft: m.Draft) -> None:
-    with Image.open(io.BytesIO(draft.data), formats=[draft.format.upper()]) as image:
+    with _open(draft) as image:
         shown = pixels.displayed_size(image.width, image.height, draft.turn)
         if shown != (draft.width, draft.height):
             raise UnsafeOutputError(f"Pillow sees {image.size}, not {draft.width}x{draft.height}")
@@ -99,3 +100,11 @@ def _pillow_view(draft: m.Draft) -> None:
             allowed = {("APP0", b"JFIF"), ("APP1", b"Exif"), ("APP2", b"ICC_"), ("APP14", b"Adob")}
             if names - allowed:
                 raise UnsafeOutputError(f"Pillow still finds segments {sorted(names - allowed)}")
+
+
+def _open(draft: m.Draft) -> Image.Image:
+    if draft.format == "jpeg":  # straight to the plugin: no need to load all the others
+        from PIL.JpegImagePlugin import JpegImageFile
+
+        return JpegImageFile(io.BytesIO(draft.data))
+    return Image.open(io.BytesIO(draft.data), formats=[draft.format.upper()])
