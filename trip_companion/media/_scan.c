@@ -1,4 +1,5 @@
-/* Where an entropy-coded JPEG scan ends: the one byte-by-byte search on the JPEG path.
+/* The two byte-by-byte loops of the lossless JPEG path: finding where an entropy-coded
+ * scan ends, and joining the clean file while searching each copied scan again.
  *
  * A scan's coded bytes may hold 0xFF only as 0xFF00 (stuffing), 0xFFD0-0xFFD7 (restart
  * markers) or runs of 0xFF (fill before a marker). The first 0xFF followed by anything
@@ -6,8 +7,8 @@
  * jpeg.py (which stays as the fallback and the reference the tests compare this with);
  * memchr skips the megabytes between 0xFF bytes far faster than the regex engine.
  *
- * It only reads, strictly inside the buffer Python lends it, and parses nothing: every
- * structural decision stays in Python.
+ * It reads only inside the buffers Python lends it, writes only into the bytes object it
+ * made, and parses nothing: every structural decision stays in Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -169,7 +170,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_scan", "Find where a JPEG scan ends.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_scan", "The byte loops of the lossless JPEG path.", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__scan(void)

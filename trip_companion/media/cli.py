@@ -9,9 +9,9 @@ this process, since starting the workers costs more than they save there.
 A folder of JPEGs is bound by memory traffic, not by Python, so each photo's bytes are
 moved as few times as the checks allow: the file is mapped, not read in; its scans are
 searched (in C, see ``jpeg``) once in the file and once in the clean copy as it is
-joined, while still in the CPU cache; the copy is written once. Workers are forked
-after the imports and after the first file, so they
-start with everything loaded, and this process cleans a share itself.
+joined, while still in the CPU cache; the copy is written once. Workers are forked after
+the imports and the first file, so they start with everything loaded, and this process
+cleans a share itself.
 """
 
 from __future__ import annotations
@@ -189,6 +189,8 @@ def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
     try:
         view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
     except (OSError, ValueError):  # empty, a pipe or a device: nothing to gain
+        view = None
+    if view is None:
         yield file.read()
         return
     try:
