@@ -18,7 +18,13 @@ import pytest
 from tests.publish import pds
 from tests.publish.helpers import photos
 from trip_companion.publish import ConnectionBroken, OutgoingPost, RetryLater
-from trip_companion.publish.bluesky import POST, THREADGATE, BlueskyPublisher, record_key
+from trip_companion.publish.bluesky import (
+    POST,
+    POSTGATE,
+    THREADGATE,
+    BlueskyPublisher,
+    record_key,
+)
 from trip_companion.publish.credentials import FileCredentialStore
 
 pytestmark = pytest.mark.pds
@@ -70,7 +76,7 @@ def post(key: str, count: int = 4) -> OutgoingPost:
                         images=photos(count), created_at=datetime.now(UTC))
 
 
-def test_post_with_four_photos_alt_text_and_no_replies(bluesky_store: FileCredentialStore,
+def test_post_with_four_photos_alt_text_no_replies_and_no_quotes(bluesky_store: FileCredentialStore,
                                                        network: dict[str, Any]):
     with BlueskyPublisher(bluesky_store) as bluesky:
         published = bluesky.publish(post("pds-four"))
@@ -84,6 +90,9 @@ def test_post_with_four_photos_alt_text_and_no_replies(bluesky_store: FileCreden
     assert record["facets"][0]["features"][0]["tag"] == "Residential"
     gate = get_record(network, THREADGATE, rkey).raise_for_status().json()["value"]
     assert gate["allow"] == [] and gate["post"] == published.remote_id
+    quotes = get_record(network, POSTGATE, rkey).raise_for_status().json()["value"]
+    assert quotes["embeddingRules"] == [{"$type": f"{POSTGATE}#disableRule"}]
+    assert quotes["post"] == published.remote_id
 
 
 def test_a_retry_after_a_lost_answer_creates_one_record(bluesky_store: FileCredentialStore,
@@ -105,13 +114,13 @@ def test_a_retry_after_a_lost_answer_creates_one_record(bluesky_store: FileCrede
     assert sum("pds-retry" in r["value"]["text"] for r in listed) == 1
 
 
-def test_delete_removes_the_post_and_its_threadgate(bluesky_store: FileCredentialStore,
-                                                    network: dict[str, Any]):
+def test_delete_removes_the_post_and_its_gates(bluesky_store: FileCredentialStore,
+                                               network: dict[str, Any]):
     with BlueskyPublisher(bluesky_store) as bluesky:
         published = bluesky.publish(post("pds-delete", count=1))
         bluesky.delete(published)
         bluesky.delete(published)  # already gone: still fine
-    for collection in (POST, THREADGATE):
+    for collection in (POST, THREADGATE, POSTGATE):
         response = get_record(network, collection, record_key("pds-delete"))
         assert response.json()["error"] == "RecordNotFound"
 

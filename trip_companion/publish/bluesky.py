@@ -2,8 +2,9 @@
 
 Retry safety comes from the record key: we derive it from ``post.key`` and write
 with ``putRecord``, so a repeated publish lands on the same record instead of
-creating a second post. A threadgate with ``allow: []`` under the same key is
-written first, so replies are never open, not even for a moment (R7).
+creating a second post. A threadgate with ``allow: []`` and a postgate with the
+``disableRule`` go under the same key first, so neither replies (R7) nor quote posts,
+which would carry the pupils' photos onto strangers' threads, are open even for a moment.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from trip_companion.publish.text import HASHTAG, URL, check_post, graphemes, utf
 
 POST = "app.bsky.feed.post"
 THREADGATE = "app.bsky.feed.threadgate"
+POSTGATE = "app.bsky.feed.postgate"
 DEFAULT_BASE_URL = "https://bsky.social"
 # The lexicon allows 2,000,000 bytes now, but older PDS and AppView versions enforce
 # 1,000,000: render to that and every server accepts it.
@@ -62,7 +64,8 @@ class BlueskyPublisher(HttpPublisher):
 
     network: ClassVar[str] = "bluesky"
     can_disable_replies: ClassVar[bool] = True
-    replies_note: ClassVar[str] = "Replies are switched off for every Bluesky post."
+    replies_note: ClassVar[str] = ("Replies and quote posts are switched off for every "
+                                   "Bluesky post.")
 
     def __init__(self, credentials: CredentialStore, *, base_url: str | None = None,
                  timeout: httpx.Timeout | float | None = None,
@@ -74,14 +77,16 @@ class BlueskyPublisher(HttpPublisher):
         self.session = BlueskySession(credentials, self._client, clock)
 
     def publish(self, post: OutgoingPost) -> Published:
-        """Write the threadgate, then the post, both under the key derived from post.key."""
+        """Write the gates, then the post, all under the key derived from post.key."""
         check_post(post, LIMITS, NAME, graphemes)
         if utf8_length(post.text) > MAX_TEXT_BYTES:
             raise PermanentFailure("The text is too long for Bluesky; shorten it.")
         did, rkey = self.session.current()["did"], record_key(post.key)
-        created = _timestamp(post.created_at)
+        created, uri = _timestamp(post.created_at), f"at://{did}/{POST}/{rkey}"
         self._put(did, THREADGATE, rkey, {"$type": THREADGATE, "createdAt": created,
-                                          "post": f"at://{did}/{POST}/{rkey}", "allow": []})
+                                          "post": uri, "allow": []})
+        self._put(did, POSTGATE, rkey, {"$type": POSTGATE, "createdAt": created, "post": uri,
+                                        "embeddingRules": [{"$type": f"{POSTGATE}#disableRule"}]})
         written = self._get(did, POST, rkey) or self._put(
             did, POST, rkey, self._post_record(post, created))
         return Published(self.network, written["uri"],
@@ -89,9 +94,9 @@ class BlueskyPublisher(HttpPublisher):
                          {"did": did, "rkey": rkey, "cid": written["cid"]})
 
     def delete(self, remote: Published) -> None:
-        """Delete the post and its threadgate; both calls succeed if already gone."""
+        """Delete the post and its gates; every call succeeds if already gone."""
         did, rkey = remote.extra["did"], remote.extra["rkey"]
-        for collection in (POST, THREADGATE):
+        for collection in (POST, THREADGATE, POSTGATE):
             self._xrpc("POST", "com.atproto.repo.deleteRecord",
                        json={"repo": did, "collection": collection, "rkey": rkey})
 
