@@ -43,6 +43,26 @@ def fake_x():
 def x_app(tmp_path, template, fake_x, **extra):
     app = build_app(tmp_path / "x", template,
                     PUBLISH_OPTIONS={"x": {"base_url": fake_x.url, "timeout": 3}}, **extra)
+    return connect_x(app, fake_x)
+
+
+def x_app_on_postgres(request, tmp_path, fake_x, **extra):
+    """The demo school on a real PostgreSQL database, posting to X."""
+    from trip_companion import create_app, db, demo
+
+    pg_url = request.getfixturevalue("pg_url")
+    db.upgrade(pg_url)
+    app = create_app({"DATA_DIR": str(tmp_path / "x"), "DATABASE_URL": pg_url, "TESTING": True,
+                      "QUEUE_IMMEDIATE": True,
+                      "PUBLISH_OPTIONS": {"x": {"base_url": fake_x.url, "timeout": 3}}, **extra})
+    request.addfinalizer(app.extensions["trip_companion.engine"].dispose)
+    with app.extensions["trip_companion.runtime"].sessions() as s:
+        demo.run(s, utcnow())
+        s.commit()
+    return connect_x(app, fake_x)
+
+
+def connect_x(app, fake_x):
     runtime = app.extensions["trip_companion.runtime"]
     with runtime.sessions() as s:
         school = s.query(School).one()
@@ -198,10 +218,16 @@ def wait_for(condition, timeout=30.0):
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_post_posts_exactly_once(tmp_path, demo_template, fake_x):
-    app = x_app(tmp_path, demo_template, fake_x, QUEUE_IMMEDIATE=False)
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_worker_killed_mid_post_posts_exactly_once(tmp_path, demo_template, fake_x, database,
+                                                   request):
+    if database == "postgresql":
+        app = x_app_on_postgres(request, tmp_path, fake_x, QUEUE_IMMEDIATE=False)
+    else:
+        app = x_app(tmp_path, demo_template, fake_x, QUEUE_IMMEDIATE=False)
     post_id = scheduled_post(app, "Year 6 reached the top of the climbing wall.")
     env = {**os.environ, "TRIP_COMPANION_DATA_DIR": app.config["DATA_DIR"],
+           "TRIP_COMPANION_DATABASE_URL": app.config["DATABASE_URL"],
            "TRIP_COMPANION_DELIVERY_LEASE_SECONDS": "2",
            "TRIP_COMPANION_PUBLISH_OPTIONS": json.dumps({"x": {"base_url": fake_x.url,
                                                                 "timeout": 20}})}
