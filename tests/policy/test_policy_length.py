@@ -24,6 +24,8 @@ LONG_URL = "https://www.example.org/news/2026/11/a-very-long-article-name-about-
         (LONG_URL, 23),
         (f"Read more: {LONG_URL}.", 11 + 23 + 1),
         ("See school.org.uk/news", 4 + 23),  # links without a scheme too
+        ("We saw louvre.fr today", 7 + 23 + 6),  # every real top-level domain
+        ("Yearhttps://www.example.org/x", 29),  # glued to a word: not a link to X
     ],
 )
 def test_x_weighted_count(text, weight):

@@ -161,3 +161,11 @@ def test_pkce_exchange_with_the_wrong_verifier_is_refused(fake_x: FakeX):
         exchange_code(client, code=code, code_verifier="not-the-verifier",
                       client_id=fake_x.client_id,
                       redirect_uri="https://school.test/x/callback")
+
+
+def test_a_link_without_a_scheme_weighs_23_before_sending(x: XPublisher, fake_x: FakeX):
+    """The same count as the compose page's check: ``oakfield.sch.uk`` is a link to X."""
+    text = "Photos: " + " ".join(["oakfield.sch.uk"] * 12)  # 127 characters, weight 8+12*24-1
+    with pytest.raises(PermanentFailure, match="too long for X: 295 characters"):
+        x.publish(outgoing(text=text))
+    assert fake_x.requests == []

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from trip_companion.policy import count
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import PermanentFailure, RetryLater
@@ -27,7 +28,7 @@ from trip_companion.publish.http import (
     make_client,
 )
 from trip_companion.publish.http import send as http_send
-from trip_companion.publish.text import check_post, x_weighted_length
+from trip_companion.publish.text import check_post
 from trip_companion.publish.x_oauth import NAME, XTokens
 
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -71,7 +72,7 @@ class XPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Upload photos, set alt text, create the post; look first when retrying."""
-        check_post(post, LIMITS, NAME, x_weighted_length)
+        check_post(post, LIMITS, NAME, _weighted_length)
         if post.attempt > 1 and (found := self._find(post)):
             return found
         media_ids = [self._upload(image) for image in post.images]
@@ -171,3 +172,7 @@ class XPublisher(HttpPublisher):
               kwargs: dict[str, Any]) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"}
         return http_send(self._client, method, url, name=NAME, headers=headers, **kwargs)
+
+
+def _weighted_length(text: str) -> int:
+    return count(text, "x")
