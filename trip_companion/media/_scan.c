@@ -97,12 +97,14 @@ static PyObject *join(PyObject *module, PyObject *args)
 
     if (!PyArg_ParseTuple(args, "OO:join", &parts_arg, &from_arg))
         return NULL;
-    parts = PySequence_Fast(parts_arg, "parts must be a sequence");
-    froms = parts ? PySequence_Fast(from_arg, "check_from must be a sequence") : NULL;
+    /* Tuples, not the lists passed in: taking a buffer can run Python code, which could
+     * change a list under the items we hold (found by review; tuples can't change). */
+    parts = PySequence_Tuple(parts_arg);
+    froms = parts ? PySequence_Tuple(from_arg) : NULL;
     if (froms == NULL)
         goto done;
-    count = PySequence_Fast_GET_SIZE(parts);
-    if (PySequence_Fast_GET_SIZE(froms) != count) {
+    count = PyTuple_GET_SIZE(parts);
+    if (PyTuple_GET_SIZE(froms) != count) {
         PyErr_SetString(PyExc_ValueError, "one check_from per part");
         goto done;
     }
@@ -113,10 +115,9 @@ static PyObject *join(PyObject *module, PyObject *args)
         goto done;
     }
     for (; held < count; held++) {
-        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(parts, held), &views[held],
-                               PyBUF_SIMPLE) < 0)
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(parts, held), &views[held], PyBUF_SIMPLE) < 0)
             goto done;
-        from[held] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(froms, held));
+        from[held] = PyLong_AsSsize_t(PyTuple_GET_ITEM(froms, held));
         if (from[held] == -1 && PyErr_Occurred()) {
             PyBuffer_Release(&views[held]);
             goto done;
