@@ -17,9 +17,13 @@ import functools
 import io
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from trip_companion.media import model as m
+
+T = TypeVar("T")
 
 _HEADER = 128
 _MAX_TAGS = 100
@@ -57,7 +61,7 @@ def scrub_report(profile: bytes | None) -> Scrubbed:
     return Scrubbed(clean, {m.COLOUR_PROFILE: list(removed)} if removed else {})
 
 
-def _remembered(function):
+def _remembered(function: Callable[[bytes], T]) -> Callable[[bytes], T]:
     """Memoize a pure function of a profile's bytes, for small profiles only.
 
     Photos from one phone share one profile, so a folder pays for lcms once per distinct
@@ -67,7 +71,7 @@ def _remembered(function):
     cached = functools.lru_cache(maxsize=32)(function)
 
     @functools.wraps(function)
-    def remembered(profile: bytes):
+    def remembered(profile: bytes) -> T:
         return cached(profile) if len(profile) <= _REMEMBER_BYTES else function(profile)
 
     return remembered

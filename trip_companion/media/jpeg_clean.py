@@ -113,9 +113,9 @@ def _assemble(data: bytes, jpeg: Jpeg, turn: int,
     pos, scans = sum(map(len, parts)), {}
     for seg in jpeg.segments:
         if seg.marker in CODING:
-            run = 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big") \
-                if seg.marker == SOS else -1  # the run starts after the scan header
-            if run >= 0:
+            run = -1
+            if seg.marker == SOS:  # the run starts after the scan header
+                run = 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big")
                 scans[pos + run] = pos + seg.end - seg.start
             parts.append(view[seg.start:seg.end])
             check_from.append(run)
