@@ -248,3 +248,27 @@ def test_a_file_that_cannot_be_mapped_is_read(tmp_path):
     assert b"SECRET" not in (tmp_path / "out" / "from-phone.jpg").read_bytes()
     empty = _invoke("/dev/null", "--out", str(tmp_path / "out"), "-j", "1")
     assert empty.exit_code == 1 and "[empty]" in empty.output
+
+
+def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
+    """A 4 GB video (sparse here) is mapped, measured and refused; its pages never load."""
+    import mmap
+
+    from trip_companion.media import cli
+
+    flags = []
+
+    class Recording(mmap.mmap):
+        def __new__(cls, *args, **kwargs):
+            flags.append(kwargs["flags"])
+            return super().__new__(cls, *args, **kwargs)
+
+    monkeypatch.setattr(cli.mmap, "mmap", Recording)
+    video = tmp_path / "VID_0001.jpg"
+    with video.open("wb") as file:
+        file.write(b"\xff\xd8\xff\xe0")
+        file.truncate(4 * 1024**3)
+    result = _invoke(str(video), "--out", str(tmp_path / "out"), "-j", "1")
+    assert result.exit_code == 1 and "[too_large]" in result.output
+    assert not (tmp_path / "out" / "VID_0001.jpg").exists()
+    assert flags == [mmap.MAP_SHARED]  # no MAP_POPULATE: nothing read in

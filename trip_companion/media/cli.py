@@ -30,9 +30,11 @@ from typing import IO, Any
 import click
 
 from trip_companion.media.errors import SanitizeError
+from trip_companion.media.model import DEFAULT_LIMITS
 from trip_companion.media.pipeline import sanitize
 
 # MAP_POPULATE maps the whole file at once: one call instead of a page fault per 4 KB.
+# Not for a file over the size limit (a video): that is refused without being read.
 _MAP_FLAGS = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
 _Job = tuple[Path, Path, str, bool]  # input, output folder, output stem, with sha256
 # Below this much input parallel work loses: forking costs a few ms, and one process
@@ -187,7 +189,9 @@ def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
     own bytes, so a file changed under us can't slip anything through.
     """
     try:
-        view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
+        small = os.fstat(file.fileno()).st_size <= DEFAULT_LIMITS.max_bytes
+        view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS if small else mmap.MAP_SHARED,
+                         prot=mmap.PROT_READ)
     except (OSError, ValueError):  # empty, a pipe or a device: nothing to gain
         view = None
     if view is None:
