@@ -33,7 +33,7 @@ def test_posts_photos_with_descriptions_and_idempotency_key(mastodon: MastodonPu
     published = mastodon.publish(post)
     [status] = fake_mastodon.posts
     assert published.remote_id == status["id"] and published.url == status["url"]
-    assert status["content"] == post.text and status["visibility"] == "public"
+    assert status["source"] == post.text and status["visibility"] == "public"
     assert [m["description"] for m in status["media_attachments"]] == [
         i.alt for i in post.images]
     [create] = fake_mastodon.calls("create_status")
@@ -94,7 +94,8 @@ def test_timeout_after_the_status_was_created_does_not_duplicate(
     time.sleep(STALL)  # let the stalled request finish on the server
     retried = mastodon.publish(outgoing(attempt=2))
     assert [s["id"] for s in fake_mastodon.posts] == [retried.remote_id]
-    assert len(fake_mastodon.calls("create_status")) == 2
+    # The retry looked first and found it; within the hour the key would also have held.
+    assert len(fake_mastodon.calls("create_status")) == 1
 
 
 def test_validation_error_is_permanent_with_mastodons_words(mastodon: MastodonPublisher,
@@ -129,3 +130,48 @@ def test_replies_cannot_be_switched_off_and_the_screen_says_so():
 
 def test_health_ok(mastodon: MastodonPublisher):
     assert mastodon.health().state == "ok"
+
+
+def _retry(post: OutgoingPost) -> OutgoingPost:
+    return OutgoingPost(key=post.key, text=post.text, images=post.images,
+                        created_at=post.created_at, attempt=post.attempt + 1)
+
+
+CAPTION = ("Year 6 & friends reached the top!\nPhotos: https://www.oakfield.sch.uk/news/2026/"
+           "11/year-6-residential-day-two\n\nMore tomorrow. #Residential #Year6")
+
+
+def test_a_retry_after_the_key_is_forgotten_finds_the_first_status(
+        mastodon: MastodonPublisher, fake_mastodon: FakeMastodon):
+    """The first answer was lost and an hour passed: no second status, no new uploads."""
+    first = outgoing(count=2, text=CAPTION)
+    published = mastodon.publish(first)
+    fake_mastodon.forget_idempotency_keys()
+    uploads = len(fake_mastodon.calls("media_upload"))
+    assert mastodon.publish(_retry(first)) == published
+    assert len(fake_mastodon.posts) == 1
+    assert len(fake_mastodon.calls("media_upload")) == uploads
+
+
+def test_a_retry_posts_when_the_first_try_never_arrived(mastodon: MastodonPublisher,
+                                                       fake_mastodon: FakeMastodon):
+    published = mastodon.publish(_retry(outgoing(count=1, text=CAPTION)))
+    assert [s["id"] for s in fake_mastodon.posts] == [published.remote_id]
+
+
+def test_an_older_status_with_the_same_words_is_not_taken_for_ours(
+        mastodon: MastodonPublisher, fake_mastodon: FakeMastodon):
+    """Last week's identical caption must not stop today's post."""
+    mastodon.publish(outgoing(count=1, text="A lovely day."))
+    later = outgoing(key="post-2", count=1, text="A lovely day.")
+    later = OutgoingPost(key=later.key, text=later.text, images=later.images,
+                         created_at=datetime.now(UTC) + timedelta(minutes=10), attempt=2)
+    mastodon.publish(later)
+    assert len(fake_mastodon.posts) == 2
+
+
+def test_status_html_reads_back_as_the_text_we_sent():
+    from tests.publish.fakes.mastodon_api import render
+    from trip_companion.publish.mastodon import plain_text
+
+    assert plain_text(render(CAPTION)) == CAPTION

@@ -1,15 +1,21 @@
 """Mastodon publisher: bearer token, media with descriptions, Idempotency-Key.
 
 The status call carries ``Idempotency-Key: post.key``; Mastodon remembers it for
-an hour and answers a repeat with the status it already created. Media uploads
-have no such key, but an unattached upload is harmless and expires by itself.
+an hour and answers a repeat with the status it already created. A retry may come
+later than that (the first answer lost, then the server down for an hour), so on any
+attempt after the first we read the account's recent statuses and match ours (text,
+photo descriptions, time) before posting again. Media uploads have no such key, but
+an unattached upload is harmless and expires by itself.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any, ClassVar
 
 import httpx
@@ -37,6 +43,7 @@ NAME = "Mastodon"
 FALLBACK_LIMITS = Limits(max_images=4, max_image_bytes=10 * 1024 * 1024, max_chars=500,
                          max_side=3840, max_alt_chars=1500)
 PROCESSING_WAIT_SECONDS = 60.0
+LOOKBACK = timedelta(minutes=5)  # clock skew between us and the server when matching
 _PROCESSING = (202, 206)
 
 
@@ -70,6 +77,8 @@ class MastodonPublisher(HttpPublisher):
     def publish(self, post: OutgoingPost) -> Published:
         """Upload each photo with its description, then post with the Idempotency-Key."""
         check_post(post, self.limits(), NAME, graphemes)
+        if post.attempt > 1 and (found := self._find(post)):
+            return found  # an earlier attempt got through; its key may have expired
         media_ids = [self._upload(image) for image in post.images]
         body = {"status": post.text, "media_ids": media_ids, "visibility": "public",
                 "language": post.language}
@@ -102,6 +111,22 @@ class MastodonPublisher(HttpPublisher):
             except PublishError:
                 return FALLBACK_LIMITS  # publish() still fails with the real reason
         return self._limits
+
+    def _find(self, post: OutgoingPost) -> Published | None:
+        """Our status among the account's recent ones since the first attempt, if any."""
+        since = post.created_at - LOOKBACK
+        account = self._json("GET", "/api/v1/accounts/verify_credentials")
+        statuses = self._json("GET", f"/api/v1/accounts/{account['id']}/statuses",
+                              params={"limit": 40, "exclude_replies": "true",
+                                      "exclude_reblogs": "true"})
+        alts = [image.alt for image in post.images]
+        for status in statuses:
+            if (datetime.fromisoformat(status["created_at"]) >= since
+                    and _words(plain_text(status.get("content", ""))) == _words(post.text)
+                    and [m.get("description") for m in status.get("media_attachments", [])]
+                    == alts):
+                return Published(self.network, str(status["id"]), status.get("url"))
+        return None
 
     def _upload(self, image: Image) -> str:
         files = {"file": ("photo.jpg", image.data, "image/jpeg")}
@@ -138,3 +163,30 @@ def _limits(instance: dict[str, Any]) -> Limits:
         max_chars=int(statuses.get("max_characters", fallback.max_chars)),
         max_side=min(4096, math.isqrt(int(matrix))) if matrix else fallback.max_side,
         max_alt_chars=int(media.get("description_limit", fallback.max_alt_chars)))
+
+
+def plain_text(content: str) -> str:
+    """The text of a status's HTML: paragraphs and lines as we wrote them, links whole."""
+    parser = _TextOf()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts)
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)  # a link's hidden and shortened spans add up to it whole
+
+
+def _words(text: str) -> list[str]:
+    return unicodedata.normalize("NFC", text).split()

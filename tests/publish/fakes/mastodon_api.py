@@ -1,9 +1,12 @@
 """A fake Mastodon server on 127.0.0.1: /api/v2/instance limits, async media
-(202, then 206 while processing), Idempotency-Key on statuses, ``{"error": …}``
-bodies and X-RateLimit-* headers, written from docs.joinmastodon.org."""
+(202, then 206 while processing), Idempotency-Key on statuses (forgotten after an
+hour: ``forget_idempotency_keys``), statuses as HTML the way Mastodon renders them,
+the account's own statuses, ``{"error": …}`` bodies and X-RateLimit-* headers,
+written from docs.joinmastodon.org."""
 
 from __future__ import annotations
 
+import html
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +30,8 @@ class FakeMastodon(FakeServer):
         Rule("/api/v1/media/<media_id>", methods=["GET"], endpoint="media_get"),
         Rule("/api/v1/statuses", methods=["POST"], endpoint="create_status"),
         Rule("/api/v1/statuses/<status_id>", methods=["DELETE"], endpoint="delete_status"),
+        Rule("/api/v1/accounts/<account_id>/statuses", methods=["GET"],
+             endpoint="account_statuses"),
     )
 
     def __init__(self, max_characters: int = 500, image_size_limit: int = 16_777_216,
@@ -40,6 +45,11 @@ class FakeMastodon(FakeServer):
         self.statuses: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, str] = {}
         self._ids = itertools.count(113_000_000_000_000_001)
+
+    def forget_idempotency_keys(self) -> None:
+        """What an hour does on a real server: a repeated key creates a new status."""
+        with self.lock:
+            self.idempotency.clear()
 
     @property
     def posts(self) -> list[dict[str, Any]]:
@@ -102,7 +112,9 @@ class FakeMastodon(FakeServer):
                 return json_response({"error": error}, 422)
             status_id = str(next(self._ids))
             self.statuses[status_id] = {
-                "id": status_id, "content": body["status"], "deleted": False,
+                "id": status_id, "content": render(body["status"]), "source": body["status"],
+                "created_at": datetime.now(UTC).isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"), "deleted": False,
                 "url": f"https://fake.example/@riverside/{status_id}",
                 "visibility": body.get("visibility"),
                 "media_attachments": [self._media_json(self.media[m])
@@ -121,6 +133,16 @@ class FakeMastodon(FakeServer):
             status["deleted"] = True
             status["media_deleted"] = request.args.get("delete_media") == "true"
         return self._ok(status)
+
+    def on_account_statuses(self, request: Request, account_id: str) -> Response:
+        if (denied := self._deny(request)) is not None:
+            return denied
+        if account_id != "1":
+            return json_response({"error": "Record not found"}, 404)
+        limit = min(int(request.args.get("limit", 20)), 40)
+        with self.lock:
+            newest = [s for s in reversed(self.statuses.values()) if not s["deleted"]]
+        return self._ok(newest[:limit])
 
     def _invalid(self, body: dict[str, Any]) -> str | None:
         media_ids = body.get("media_ids", [])
@@ -148,3 +170,34 @@ class FakeMastodon(FakeServer):
         return json_response(body, status, {"X-RateLimit-Limit": "300",
                                              "X-RateLimit-Remaining": "299",
                                              "X-RateLimit-Reset": reset})
+
+
+_URL = regex.compile(r"https?://[^\s<]+[^\s<.,;:!?)]")
+_TAG = regex.compile(r"(?<![\w#])#(\p{L}[\p{L}\p{N}_]*)")
+
+
+def render(text: str) -> str:
+    """A status's ``content`` as Mastodon writes it: <p> per paragraph, <br /> per line,
+    links cut into hidden and shortened spans, hashtags as links."""
+    return "".join(f"<p>{_render_lines(part)}</p>" for part in text.split("\n\n"))
+
+
+def _render_lines(part: str) -> str:
+    pieces, last = [], 0
+    for match in regex.finditer(f"{_URL.pattern}|{_TAG.pattern}", part):
+        pieces += [html.escape(part[last:match.start()], quote=False), _link(match.group())]
+        last = match.end()
+    pieces.append(html.escape(part[last:], quote=False))
+    return "".join(pieces).replace("\n", "<br />")
+
+
+def _link(found: str) -> str:
+    if found.startswith("#"):
+        return (f'<a href="https://fake.example/tags/{found[1:].lower()}" class="mention '
+                f'hashtag" rel="tag">#<span>{html.escape(found[1:])}</span></a>')
+    scheme, rest = found.split("//", 1)
+    shown, hidden = rest[:30], rest[30:]
+    return (f'<a href="{html.escape(found)}" target="_blank" rel="nofollow noopener" '
+            f'translate="no"><span class="invisible">{scheme}//</span><span class="'
+            f'{"ellipsis" if hidden else ""}">{html.escape(shown)}</span><span class='
+            f'"invisible">{html.escape(hidden)}</span></a>')
