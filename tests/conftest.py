@@ -217,6 +217,15 @@ def browser_login(page, base_url: str, role: Role, app=None) -> None:
         page.wait_for_url(f"{base_url}/")
 
 
+@pytest.fixture
+def fake_x():
+    """The fake X API on loopback (tests/publish/fakes), for the adapter and the queue."""
+    from tests.publish.fakes.x_api import FakeX
+
+    with FakeX() as fake:
+        yield fake
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A real PostgreSQL server on loopback for the session (skipped where none is installed)."""

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import ROOT, Auth, build_app, receive_photo
-from tests.publish.fakes.x_api import FakeX
 from tests.smtp import MailServer
 from trip_companion import compose, delivery, profile
 from trip_companion.models import (
@@ -32,12 +31,6 @@ from trip_companion.models import (
     User,
     utcnow,
 )
-
-
-@pytest.fixture
-def fake_x():
-    with FakeX() as fake:
-        yield fake
 
 
 def x_app(tmp_path, template, fake_x, **extra):

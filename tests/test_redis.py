@@ -17,7 +17,6 @@ import pytest
 import redis
 
 from tests.conftest import EMAILS, PASSWORD, ROOT, build_app, csrf_from
-from tests.publish.fakes.x_api import FakeX
 from tests.redis_server import RedisServer
 from tests.test_delivery import scheduled_post, state, wait_for, worker, x_app
 from trip_companion.models import PostStatus, Role
@@ -28,12 +27,6 @@ from trip_companion.worker import make_huey
 def redis_url():
     with RedisServer() as server:
         yield server.url
-
-
-@pytest.fixture
-def fake_x():
-    with FakeX() as fake:
-        yield fake
 
 
 def test_the_queue_is_redis_when_configured(tmp_path, redis_url):

@@ -26,12 +26,6 @@ def store(tmp_path: Path, secret_key: bytes) -> FileCredentialStore:
 
 
 @pytest.fixture
-def fake_x() -> Iterator[FakeX]:
-    with FakeX() as fake:
-        yield fake
-
-
-@pytest.fixture
 def x_store(store: FileCredentialStore, fake_x: FakeX) -> FileCredentialStore:
     """X connected: a valid token pair (the user id is learnt on first use)."""
     tokens = fake_x.issue_tokens()
