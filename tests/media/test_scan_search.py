@@ -1,9 +1,10 @@
-"""The C search for a scan's end (``_scan``) against the regex it replaces.
+"""The C loops (``_scan``) against the Python they replace: the search for a scan's end
+and the join that searches each copied scan again.
 
-The regex in ``jpeg`` is the reference: the native search must give the same offset on
-any bytes, from any start, and refuse starts outside the data. In CI the extension must
-have been built (a silent fallback would hide a broken build); elsewhere it is skipped
-where no compiler was at hand.
+The Python in ``jpeg`` is the reference: the native code must give the same answers on
+any bytes, from any start, and refuse what it cannot use. In CI the extension must have
+been built (a silent fallback would hide a broken build); elsewhere these tests are
+skipped where no compiler was at hand.
 """
 
 from __future__ import annotations
