@@ -37,6 +37,7 @@ from trip_companion.media.sniff import sniff  # noqa: E402
 
 RESIDUE = ROOT / ".." / "shared" / "tools" / "residue.py"
 FORMATS = ("jpeg", "png", "webp", "heif", "avif")
+ROUNDS = 5  # of the whole-process folder comparison
 pillow_heif.register_heif_opener()
 
 
@@ -245,7 +246,7 @@ def _large_folder(jpegs: list[Path], work: Path, count: int) -> dict[str, float]
     if not shutil.which("exiftool"):
         del commands["exiftool batch"]
     times = {name: [] for name in commands}
-    for _ in range(3):  # interleaved, so drift in machine load hits every tool alike
+    for _ in range(ROUNDS):  # interleaved, so drift in machine load hits every tool alike
         for name, command in commands.items():
             out = work / "out"
             shutil.rmtree(out, ignore_errors=True)
@@ -257,21 +258,27 @@ def _large_folder(jpegs: list[Path], work: Path, count: int) -> dict[str, float]
                            capture_output=True, check=False)
             times[name].append(time.perf_counter() - start)
     times["  work, in process"] = [_in_process_folder(source, work / "out") for _ in range(3)]
-    print(f"\nJPEG large folder: {count} files, {megabytes:.0f} MB, whole process, best of 3")
+    print(f"\nJPEG large folder: {count} files, {megabytes:.0f} MB, whole process, "
+          f"best of {ROUNDS}")
     print(f"{'tool':<18} {'seconds':>8} {'files/s':>8} {'MB/s':>7}")
     best = {name: min(t) for name, t in times.items()}
     for name, seconds in best.items():
         print(f"{name:<18} {seconds:>8.2f} {count / seconds:>8.0f} {megabytes / seconds:>7.0f}")
-    _print_ratios(best)
+    _print_ratios(best, times)
     shutil.rmtree(work, ignore_errors=True)
     return best
 
 
-def _print_ratios(best: dict[str, float]) -> None:
+def _print_ratios(best: dict[str, float], times: dict[str, list[float]]) -> None:
+    """Ratios of the best times, and the median of each round's ratio (same machine state)."""
     ours = best["ours (strip CLI)"]
+    rounds = {name: [t / o for t, o in zip(times[name], times["ours (strip CLI)"], strict=True)]
+              for name in ("exiftool batch", "cp -r") if name in times}
     if "exiftool batch" in best:
-        print(f"  ours vs exiftool batch: {best['exiftool batch'] / ours:.2f}x its throughput")
-    print(f"  ours vs cp -r: {ours / best['cp -r']:.2f}x its time")
+        print(f"  ours vs exiftool batch: {best['exiftool batch'] / ours:.2f}x its throughput "
+              f"(round by round: median {statistics.median(rounds['exiftool batch']):.2f}x)")
+    print(f"  ours vs cp -r: {ours / best['cp -r']:.2f}x its time "
+          f"(round by round: median {1 / statistics.median(rounds['cp -r']):.2f}x)")
 
 
 def _in_process_folder(source: Path, out: Path) -> float:
