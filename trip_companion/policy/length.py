@@ -1,9 +1,8 @@
 """Post length, counted the way each network counts it.
 
-* X: twitter-text's weighted length (config v3), by the twitter-text library itself:
-  code points up to U+10FF and a few punctuation ranges weigh 1, everything else
-  (CJK…) 2, every emoji sequence 2, every link 23 whatever its length, with or
-  without a scheme, for every real top-level domain; 280 allowed.
+* X: twitter-text's weighted length (config v3): code points up to U+10FF and
+  a few punctuation ranges weigh 1, everything else (CJK…) 2, every emoji
+  sequence 2, every link 23 whatever its length; 280 allowed.
 * Bluesky: 300 graphemes (a family emoji is one).
 * Mastodon: 500 graphemes by default, instance-configurable; a link counts 23
   and a remote mention counts only its "@user" part.
@@ -13,10 +12,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
 from .model import Draft, Finding, Profile
 from .seeds import finding
+from .text import URL_RE
 
 LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "facebook": 63_206, "feed": 5000}
 ALIASES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon", "school": "feed"}
@@ -28,7 +30,10 @@ NAMES = {
     "feed": "the school feed",
 }
 URL_LENGTH = 23
+_X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+_HEAVY = regex.compile(r"[^\u0000-\u10FF\u2000-\u200D\u2010-\u201F\u2032-\u2037]|\uFE0F|\u20E3")
 _GRAPHEME = regex.compile(r"\X")
+_EMOJI = regex.compile(r"\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\u20E3|\p{RI}")
 _SCHEMED_URL = regex.compile(r"https?://[^\s<>\"]+[^\s<>\".,!?:;)'’]")
 _REMOTE_MENTION = regex.compile(r"(?<![\w@.])(@\w+)@[\w-]+(?:\.[\w-]+)+")
 
@@ -59,9 +64,34 @@ def count(text: str, network: str) -> int:
 
 
 def _x_weighted(text: str) -> int:
-    from twitter_text import parse_tweet  # its TLD list compiles once, in warm_up
+    text = unicodedata.normalize("NFC", text)
+    total, last = 0, 0
+    for m in URL_RE.finditer(text):
+        total += _x_plain(text[last : m.start()]) + URL_LENGTH
+        last = _url_end(text, m.end())
+    return total + _x_plain(text[last:])
 
-    return parse_tweet(text).weightedLength
+
+def _url_end(text: str, end: int) -> int:
+    while end > 0 and text[end - 1] in ".,!?:;)'\"’":
+        end -= 1
+    return end
+
+
+def _x_plain(text: str) -> int:
+    if not _HEAVY.search(text):
+        return len(text)  # the usual caption: every code point weighs 1
+    total = 0
+    for cluster in _GRAPHEME.findall(text):
+        if _EMOJI.search(cluster):
+            total += 2
+        else:
+            total += sum(1 if _light(ord(c)) else 2 for c in cluster)
+    return total
+
+
+def _light(code: int) -> bool:
+    return any(low <= code <= high for low, high in _X_LIGHT)
 
 
 def check_length(draft: Draft, profile: Profile, networks: tuple[str, ...]) -> list[Finding]:
