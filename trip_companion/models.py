@@ -186,9 +186,6 @@ class Event(Base):
     lead_teacher: Mapped[User | None] = relationship()
     staff: Mapped[list[User]] = relationship(secondary=event_staff)
 
-    def is_on(self, at: datetime) -> bool:
-        return self.starts_at <= at <= self.ends_at
-
 
 class Pupil(Base):
     __tablename__ = "pupil"

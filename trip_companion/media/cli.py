@@ -152,11 +152,13 @@ def strip_one(job: _Job) -> dict[str, Any]:
     """Clean one file and write its copy; return the report (never raises for bad input)."""
     source, out_dir, stem, with_hash = job
     try:
-        with open(source, "rb") as file, _mapped(file) as data:
-            clean = sanitize(data)
-            target = out_dir / f"{stem}.{clean.extension}"
-            if _is_same_file(file, target):
-                return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
+        with open(source, "rb") as file:
+            info = os.fstat(file.fileno())
+            with _mapped(file, info.st_size) as data:
+                clean = sanitize(data)
+        target = out_dir / f"{stem}.{clean.extension}"
+        if _is_same_file(info, target):
+            return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
         _write(target, clean.data)
     except SanitizeError as exc:
         return {"file": str(source), "ok": False, **exc.as_dict()}
@@ -164,23 +166,20 @@ def strip_one(job: _Job) -> dict[str, Any]:
         return _failure(source, "io_error", f"Could not read or write: {exc.strerror or exc}")
     except Exception as exc:  # a bug on one file must not lose the others' clean copies
         return _failure(source, "internal_error", f"Unexpected error: {exc!r}")
-    summary = clean.summary() if with_hash else {
-        "format": clean.format, "width": clean.width, "height": clean.height,
-        "bytes": len(clean.data), "removed": clean.removed}
-    return {"file": str(source), "ok": True, "output": str(target), **summary}
+    return {"file": str(source), "ok": True, "output": str(target),
+            **clean.summary(with_sha256=with_hash)}
 
 
-def _is_same_file(file: Any, target: Path) -> bool:
+def _is_same_file(source: os.stat_result, target: Path) -> bool:
     try:
         there = target.stat()
     except FileNotFoundError:
         return False
-    here = os.fstat(file.fileno())
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+    return (source.st_dev, source.st_ino) == (there.st_dev, there.st_ino)
 
 
 @contextlib.contextmanager
-def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
+def _mapped(file: Any, size: int) -> Iterator[bytes | mmap.mmap]:
     """Map a regular file read-only (no copy into our memory); read anything else.
 
     If another program truncates a file while it is mapped, touching the lost pages
@@ -189,9 +188,8 @@ def _mapped(file: Any) -> Iterator[bytes | mmap.mmap]:
     own bytes, so a file changed under us can't slip anything through.
     """
     try:
-        small = os.fstat(file.fileno()).st_size <= DEFAULT_LIMITS.max_bytes
-        view = mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS if small else mmap.MAP_SHARED,
-                         prot=mmap.PROT_READ)
+        flags = _MAP_FLAGS if size <= DEFAULT_LIMITS.max_bytes else mmap.MAP_SHARED
+        view = mmap.mmap(file.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     except (OSError, ValueError):  # empty, a pipe or a device: nothing to gain
         view = None
     if view is None:

@@ -135,8 +135,12 @@ class CleanImage:
         """The file extension for the clean copy, without a dot."""
         return FORMATS[self.format][1]
 
-    def summary(self) -> dict[str, Any]:
-        """Return everything but the bytes, JSON-ready (for logs, the audit and the CLI)."""
-        return {"format": self.format, "mime": self.mime, "extension": self.extension,
-                "width": self.width, "height": self.height, "bytes": len(self.data),
-                "sha256": self.sha256, "removed": self.removed}
+    def summary(self, *, with_sha256: bool = True) -> dict[str, Any]:
+        """Return everything but the bytes, JSON-ready (for logs, the audit and the CLI).
+
+        ``with_sha256=False`` leaves the hash out, which saves reading the bytes again.
+        """
+        found = {"format": self.format, "mime": self.mime, "extension": self.extension,
+                 "width": self.width, "height": self.height, "bytes": len(self.data),
+                 "removed": self.removed}
+        return {**found, "sha256": self.sha256} if with_sha256 else found

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from trip_companion.media.errors import UnsupportedFormatError
 
-SUPPORTED = ("jpeg", "png", "webp", "heif", "avif")
-
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"heif", b"mif1",
                 b"msf1", b"mif2", b"MiHE", b"MiHA", b"MiHB", b"MiPr"}
 _AVIF_BRANDS = {b"avif", b"avis"}
