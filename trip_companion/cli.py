@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trip_companion import accounts, audit, db, demo, register
+from trip_companion import accounts, audit, db, demo, profile, register
 from trip_companion.models import Role, School, utcnow
 
 
@@ -155,7 +155,7 @@ def worker_command(workers: int) -> None:
 @click.option("--school", "school_id", type=int)
 @click.option("--at", "at_text", help="ISO time to check for (default: now).")
 @click.option("--event", "event_id", type=int, help="The event the post belongs to.")
-@click.option("--network", type=click.Choice(["x", "bluesky", "mastodon", "feed", "facebook"]))
+@click.option("--network", type=click.Choice(profile.NETWORKS))
 @click.option("--role", default="staff", show_default=True,
               type=click.Choice(["staff", "senior_leader", "headteacher"]))
 @click.option("--urgent", "urgent_reason", help="Urgent news: the reason (leaders only).")
@@ -273,10 +273,6 @@ def audit_verify(school_id: int | None) -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
-
-
 @click.group("devices")
 def devices_group() -> None:
     """Devices (R13), for the server's operator."""
@@ -305,3 +301,7 @@ def devices_trust(email: str, school_id: int | None) -> None:
                      device=device, subject=f"device:{device.id}", security=True,
                      details={"name": device.name})
         click.echo(f"Trusted {device.name} for {user.name}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -121,7 +121,8 @@ def save(db: Session, post: Post, *, caption: str, photo_ids: list[int],
         msg = f"A post can carry at most {MAX_PHOTOS} photos."
         raise ComposeError(msg)
     allowed = set(db.scalars(select(Photo.id).where(Photo.school_id == post.school_id,
-                                                    Photo.event_id == post.event_id)))
+                                                    Photo.event_id == post.event_id,
+                                                    Photo.id.in_(photo_ids))))
     post.caption = caption[:5000]
     post.urgent_reason = (urgent_reason or "").strip()[:500] or None
     post.photos = [PostPhoto(photo_id=pid, position=i, alt_text=alt_texts.get(pid, "")[:1500],

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 from trip_companion import accounts, audit, notify
 from trip_companion.models import Connection, Role
 
-STATES = {"ok": "ok", "expiring": "expiring", "broken": "broken", "unreachable": "ok"}
-
 
 def check_all(db: Session, runtime, now: datetime, config=None) -> list[Connection]:
     """Refresh every connection's health; return those that just went wrong."""
@@ -27,7 +25,7 @@ def check_all(db: Session, runtime, now: datetime, config=None) -> list[Connecti
         finally:
             publisher.close()
         # "unreachable" is the network's outage, not the school's: keep the last state.
-        state = STATES[health.state] if health.state != "unreachable" else conn.status
+        state = conn.status if health.state == "unreachable" else health.state
         if state != "ok" and conn.status == "ok":
             worse.append(conn)
             audit.record(db, conn.school_id, "connection.unhealthy", security=True,

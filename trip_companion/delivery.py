@@ -26,7 +26,6 @@ from trip_companion.models import (
     Post,
     PostStatus,
     Role,
-    User,
 )
 from trip_companion.photos import clean_copy
 from trip_companion.publish import ConnectionBroken, OutgoingPost, PermanentFailure, RetryLater
@@ -40,7 +39,8 @@ BLUESKY_SAFE_BYTES = 1_000_000
 
 def lease_of(config) -> timedelta:
     """How long a claim lasts before the sweep assumes its worker died."""
-    return timedelta(seconds=int((config or {}).get("DELIVERY_LEASE_SECONDS", 300)))
+    return timedelta(seconds=int((config or {}).get("DELIVERY_LEASE_SECONDS",
+                                                    LEASE.total_seconds())))
 
 
 def post_key(post: Post) -> str:
@@ -172,25 +172,25 @@ def _fail(db, delivery, post, exc: PermanentFailure, config) -> str:
 def _tell(db: Session, post: Post, subject: str, body: str, config) -> None:
     """Email the author and the headteacher; the dashboard shows it too."""
     heads = accounts.emails(db, post.school_id, Role.HEADTEACHER)
-    author = db.get(User, post.author_id)
-    notify.send_mail(config or {}, sorted({author.email, *heads}), subject, body)
+    notify.send_mail(config or {}, sorted({post.author.email, *heads}), subject, body)
 
 
 def remind_unapproved(db: Session, now: datetime, config=None) -> int:
     """Pending posts whose time has passed don't go out; tell their authors, once."""
     told = 0
-    for post in db.scalars(select(Post).where(Post.status == PostStatus.PENDING,
-                                              Post.scheduled_for < now)):
+    overdue = db.scalars(select(Post).where(Post.status == PostStatus.PENDING,
+                                            Post.scheduled_for < now)).all()
+    already = set(db.scalars(select(audit.AuditEntry.subject).where(
+        audit.AuditEntry.action == "post.approval_overdue",
+        audit.AuditEntry.subject.in_([f"post:{post.id}" for post in overdue]))))
+    for post in overdue:
         key = f"post:{post.id}"
-        already = db.scalar(select(audit.AuditEntry.id).where(
-            audit.AuditEntry.subject == key,
-            audit.AuditEntry.action == "post.approval_overdue").limit(1))
-        if already:
+        if key in already:
             continue
         audit.record(db, post.school_id, "post.approval_overdue", subject=key)
         db.commit()
-        author = db.get(User, post.author_id)
-        notify.send_mail(config or {}, [author.email], "Your post is still waiting for approval",
+        notify.send_mail(config or {}, [post.author.email],
+                         "Your post is still waiting for approval",
                          f"“{post.caption[:120]}” was not approved by its time, so it has not "
                          "gone out. A senior leader still needs to approve it.\n")
         told += 1

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
+from trip_companion.profile import Settings
 
 # Passcodes are short-lived and tried at most five times; argon2 keeps a leaked row useless.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -81,7 +82,7 @@ def _first_head_device(db: Session, user: User) -> bool:
 
 PASSCODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-DEFAULT_LIFETIME = timedelta(weeks=15)  # about a term; the profile may set another
+DEFAULT_LIFETIME = Settings().device_lifetime  # the profile may set another
 
 
 class DeviceError(ValueError):

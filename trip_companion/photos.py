@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trip_companion import audit
-from trip_companion.media import CleanImage, Limits, sanitize
+from trip_companion.media import CleanImage, Limits, render, sanitize
 from trip_companion.models import (
     Device,
     DeviceInventory,
@@ -118,6 +118,21 @@ def clean_copy(store, photo: Photo) -> CleanImage:
     """The stored clean copy, as the sanitizer made it (so ``render`` needn't redo it)."""
     return CleanImage(store.get(photo.storage_key), photo.format, photo.width, photo.height,
                       json.loads(photo.removed))
+
+
+def thumb_key(storage_key: str) -> str:
+    """Where a photo's thumbnail is kept: beside its clean copy, removed with it."""
+    return f"thumbs/{storage_key}.jpg"
+
+
+def thumbnail(store, photo: Photo) -> bytes:
+    """The photo's 480-pixel thumbnail, rendered from the clean copy once and then kept."""
+    key = thumb_key(photo.storage_key)
+    if store.exists(key):
+        return store.get(key)
+    data = render(clean_copy(store, photo), max_side=480, max_bytes=60_000)
+    store.put(key, data, "image/jpeg")
+    return data
 
 
 def _replay(photo: Photo, received_sha: str) -> Receipt:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trip_companion import audit, profile
+from trip_companion import audit, photos, profile
 from trip_companion.models import Photo, Post, PostPhoto, PostStatus, School
 
 # A photo in a post that may still go out is kept however old it is.
@@ -23,9 +23,9 @@ UNFINISHED = (PostStatus.DRAFT, PostStatus.PENDING, PostStatus.SENT_BACK,
 def discard_expired(db: Session, store, now: datetime) -> int:
     """Delete clean copies older than each school's retention period; return how many."""
     discarded = 0
+    waiting = select(PostPhoto.photo_id).join(Post).where(Post.status.in_(UNFINISHED))
     for school in db.scalars(select(School)):
         keep = timedelta(days=profile.load(db, school).retention_days)
-        waiting = select(PostPhoto.photo_id).join(Post).where(Post.status.in_(UNFINISHED))
         old = db.scalars(select(Photo).where(Photo.school_id == school.id,
                                              Photo.discarded_at.is_(None),
                                              Photo.received_at < now - keep,
@@ -33,7 +33,7 @@ def discard_expired(db: Session, store, now: datetime) -> int:
         for photo in old:
             if photo.storage_key:
                 store.delete(photo.storage_key)
-                store.delete(f"thumbs/{photo.storage_key}.jpg")
+                store.delete(photos.thumb_key(photo.storage_key))
             photo.storage_key, photo.discarded_at = None, now
             audit.record(db, school.id, "photo.discarded", subject=f"photo:{photo.id}",
                          details={"retention_days": keep.days})

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from flask_login import current_user
 
 from trip_companion import events, photos
-from trip_companion.media import Limits, SanitizeError, render
+from trip_companion.media import Limits, SanitizeError
 from trip_companion.models import Photo, PhotoSource, Role
 from trip_companion.web.access import LEADERSHIP, allow
 from trip_companion.web.context import get_db, school_row, store
@@ -110,13 +110,7 @@ def thumbnail(photo_id: int):
     photo = school_row(Photo, photo_id)
     if events.find(get_db(), current_user, photo.event_id) is None or not photo.storage_key:
         abort(404)
-    thumb_key = f"thumbs/{photo.storage_key}.jpg"
-    if store().exists(thumb_key):
-        data = store().get(thumb_key)
-    else:
-        data = render(photos.clean_copy(store(), photo), max_side=480, max_bytes=60_000)
-        store().put(thumb_key, data, "image/jpeg")
-    response = Response(data, mimetype="image/jpeg")
+    response = Response(photos.thumbnail(store(), photo), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 
