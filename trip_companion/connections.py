@@ -15,15 +15,20 @@ from trip_companion import accounts, audit, notify
 from trip_companion.models import Connection, Role
 
 
+def probe(runtime, conn: Connection):
+    """Ask the network whether the school's stored credentials still work."""
+    publisher = runtime.publisher(conn.school_id, conn.network)
+    try:
+        return publisher.health()
+    finally:
+        publisher.close()
+
+
 def check_all(db: Session, runtime, now: datetime, config=None) -> list[Connection]:
     """Refresh every connection's health; return those that just went wrong."""
     worse = []
     for conn in db.scalars(select(Connection)):
-        publisher = runtime.publisher(conn.school_id, conn.network)
-        try:
-            health = publisher.health()
-        finally:
-            publisher.close()
+        health = probe(runtime, conn)
         # "unreachable" is the network's outage, not the school's: keep the last state.
         state = conn.status if health.state == "unreachable" else health.state
         if state != "ok" and conn.status == "ok":

@@ -34,7 +34,6 @@ from trip_companion.stores import image_size
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # the default; DELIVERY_LEASE_SECONDS changes it
 MAX_ATTEMPTS = 8
-BLUESKY_SAFE_BYTES = 1_000_000
 
 
 def lease_of(config) -> timedelta:
@@ -111,8 +110,6 @@ def run(db: Session, runtime, delivery_id: int, now: datetime, config=None) -> s
 def outgoing(post: Post, delivery: Delivery, limits, runtime) -> OutgoingPost:
     """The post as this network gets it: text, and images rendered to its limits."""
     max_bytes = limits.max_image_bytes
-    if delivery.network == "bluesky":
-        max_bytes = min(max_bytes, BLUESKY_SAFE_BYTES)
     images = []
     for pp in post.photos[:limits.max_images]:
         data = render(clean_copy(runtime.store, pp.photo), max_side=limits.max_side,

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from trip_companion.policy import count
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import (
@@ -36,7 +37,7 @@ from trip_companion.publish.http import (
     make_client,
     send,
 )
-from trip_companion.publish.text import check_post, graphemes
+from trip_companion.publish.text import check_post
 
 NAME = "Mastodon"
 # Used until /api/v2/instance answers: the defaults of older servers, the stricter.
@@ -76,7 +77,7 @@ class MastodonPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Upload each photo with its description, then post with the Idempotency-Key."""
-        check_post(post, self.limits(), NAME, graphemes)
+        check_post(post, self.limits(), NAME, _length)
         if post.attempt > 1 and (found := self._find(post)):
             return found  # an earlier attempt got through; its key may have expired
         media_ids = [self._upload(image) for image in post.images]
@@ -190,3 +191,7 @@ class _TextOf(HTMLParser):
 
 def _words(text: str) -> list[str]:
     return unicodedata.normalize("NFC", text).split()
+
+
+def _length(text: str) -> int:
+    return count(text, "mastodon")  # links 23, remote mentions by their @user part

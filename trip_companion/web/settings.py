@@ -6,14 +6,14 @@ Credentials are typed in here, sealed at once, and never rendered back or sent t
 
 from __future__ import annotations
 
-import httpx
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from trip_companion import audit, profile
+from trip_companion import audit, connections, profile
 from trip_companion.models import Connection, Role, utcnow
-from trip_companion.publish import x_oauth
+from trip_companion.publish import x, x_oauth
+from trip_companion.publish.http import make_client
 from trip_companion.web.access import allow
 from trip_companion.web.context import get_db, render, runtime
 
@@ -117,12 +117,8 @@ def _after_save(network: str) -> None:
 
 
 def _check(conn: Connection) -> None:
-    publisher = runtime().publisher(conn.school_id, conn.network)
-    try:
-        health = publisher.health()
-    finally:
-        publisher.close()
-    conn.status = "ok" if health.state == "ok" else health.state
+    health = connections.probe(runtime(), conn)
+    conn.status = health.state
     conn.message, conn.checked_at = health.message, utcnow()
 
 
@@ -173,9 +169,8 @@ def x_callback():
     if not pending or request.args.get("state") != pending["state"]:
         flash("X sign-in didn't match the request we started. Try connecting again.")
         return redirect(url_for("settings.index"), code=303)
-    base = current_app.config.get("PUBLISH_OPTIONS", {}).get("x", {}).get(
-        "base_url", "https://api.x.com")
-    with httpx.Client(base_url=base, timeout=30) as client:
+    base = runtime().publish_options.get("x", {}).get("base_url", x.DEFAULT_BASE_URL)
+    with make_client(base, 30, None) as client:
         credentials = x_oauth.exchange_code(
             client, code=request.args.get("code", ""), code_verifier=pending["verifier"],
             client_id=pending["client_id"], client_secret=pending["client_secret"] or None,
