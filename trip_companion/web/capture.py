@@ -9,8 +9,7 @@ from trip_companion import events, photos
 from trip_companion.media import Limits, SanitizeError
 from trip_companion.models import Photo, PhotoSource, Role
 from trip_companion.web.access import LEADERSHIP, allow
-from trip_companion.web.context import get_db, school_row, store
-from trip_companion.web.context import render as render_page
+from trip_companion.web.context import get_db, render, school_row, store
 from trip_companion.web.devices import current_device
 from trip_companion.web.security import csrf
 
@@ -26,6 +25,11 @@ def _limits() -> Limits:
 
 def _error(message: str, status: int, **extra) -> Response:
     return jsonify(error=message, **extra), status
+
+
+@bp.errorhandler(photos.PhotoError)
+def _photo_error(exc: photos.PhotoError) -> Response:
+    return _error(str(exc), exc.status)
 
 
 @bp.post("/api/photos")
@@ -49,8 +53,6 @@ def upload():
                                 data=file.read(), source=source, limits=_limits())
     except SanitizeError as exc:
         return _error(str(exc), 422, kind=type(exc).__name__)
-    except photos.PhotoError as exc:
-        return _error(str(exc), exc.status)
     return jsonify(result.as_dict()), 201
 
 
@@ -62,10 +64,7 @@ def device_deleted(photo_id: int):
     body = request.get_json(silent=True) or {}
     if device is None or str(body.get("device_id")) != str(device.id):
         return _error("This confirmation didn't come from the phone that sent the photo.", 403)
-    try:
-        photos.confirm_deleted(db, photo, device, str(body.get("sha256", "")))
-    except photos.PhotoError as exc:
-        return _error(str(exc), exc.status)
+    photos.confirm_deleted(db, photo, device, str(body.get("sha256", "")))
     db.commit()
     return jsonify(photo_id=photo.id, device_deleted_at=photo.device_deleted_at.isoformat())
 
@@ -75,10 +74,7 @@ def device_deleted(photo_id: int):
 def gallery_deleted(photo_id: int):
     db = get_db()
     photo = school_row(Photo, photo_id)
-    try:
-        photos.attest_gallery_deleted(db, photo, current_user)
-    except photos.PhotoError as exc:
-        return _error(str(exc), exc.status)
+    photos.attest_gallery_deleted(db, photo, current_user)
     db.commit()
     return jsonify(photo_id=photo.id, gallery_attested_at=photo.gallery_attested_at.isoformat())
 
@@ -100,7 +96,7 @@ def inventory():
 @allow(*CAPTURERS, *LEADERSHIP)
 def event_photos(event_id: int):
     event = events.find(get_db(), current_user, event_id) or abort(404)
-    return render_page("events/photos.html", "events/_photos.html", event=event,
+    return render("events/photos.html", "events/_photos.html", event=event,
                        photos=photos.for_event(get_db(), event))
 
 
@@ -124,4 +120,4 @@ def share_target():
     Reaching the server means the worker wasn't running; nothing is changed here, the
     teacher is asked to open the app once and share again.
     """
-    return render_page("events/share_target.html", home=url_for("home.index"))
+    return render("events/share_target.html", home=url_for("home.index"))
