@@ -48,8 +48,10 @@ PRAISE_CUES = tuple(
 ADDRESS_CUES = tuple(tuple(c.split()) for c in ("thank you", "thanks", "well played", "good luck"))
 CUES = PRAISE_CUES + ADDRESS_CUES
 _BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
-for _cue in CUES:
+_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _cue in CUES:  # in CUES order, so the first match found is the same as scanning CUES
     _BY_LAST_WORD.setdefault(_cue[-1], []).append(_cue)
+    _BY_FIRST_WORD.setdefault(_cue[0], []).append(_cue)
 CONNECTORS = frozenset({"to", "from", "by"})
 GROUP_WORDS = word_set("group")  # "Well done Year 4", "... everyone"
 TITLES = word_set("titles")  # "Mrs Smith" is staff
@@ -61,7 +63,7 @@ _CUE_GAP = regex.compile(r"[\s,:\-–—]*")
 _VOCATIVE_GAP = regex.compile(r"\s*[,\-–—]\s*")
 
 
-def cue_before(tokens: tuple[Token, ...], k: int, cues: tuple = CUES) -> int | None:
+def cue_before(tokens: tuple[Token, ...], k: int) -> int | None:
     """Return where a cue ("Well done", "Congratulations to") just before token k starts."""
     j = k - 1
     if j < 0 or tokens[j].tag != tokens[k].tag or not _CUE_GAP.fullmatch(tokens[k].gap):
@@ -70,17 +72,17 @@ def cue_before(tokens: tuple[Token, ...], k: int, cues: tuple = CUES) -> int | N
         j -= 1
     for cue in _BY_LAST_WORD.get(tokens[j].low, ()):
         first = j - len(cue) + 1
-        if cue in cues and first >= 0 and _spells(tokens, first, cue):
+        if first >= 0 and _spells(tokens, first, cue):
             return first
     return None
 
 
-def cue_after(tokens: tuple[Token, ...], k: int, cues: tuple = CUES) -> int | None:
+def cue_after(tokens: tuple[Token, ...], k: int) -> int | None:
     """Return where a cue ends when a name is addressed first: "Josh, well done"."""
     i = k + 1
     if i >= len(tokens) or not _VOCATIVE_GAP.fullmatch(tokens[i].gap):
         return None
-    for cue in cues:
+    for cue in _BY_FIRST_WORD.get(tokens[i].low, ()):
         if i + len(cue) <= len(tokens) and _spells(tokens, i, cue):
             return i + len(cue) - 1
     return None

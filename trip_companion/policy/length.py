@@ -18,7 +18,7 @@ import regex
 
 from .model import Draft, Finding, Profile
 from .seeds import finding
-from .text import URL_RE
+from .text import URL_RE, trim_url
 
 LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "facebook": 63_206, "feed": 5000}
 ALIASES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon", "school": "feed"}
@@ -68,14 +68,8 @@ def _x_weighted(text: str) -> int:
     total, last = 0, 0
     for m in URL_RE.finditer(text):
         total += _x_plain(text[last : m.start()]) + URL_LENGTH
-        last = _url_end(text, m.end())
+        last = trim_url(text, m.span())[1]
     return total + _x_plain(text[last:])
-
-
-def _url_end(text: str, end: int) -> int:
-    while end > 0 and text[end - 1] in ".,!?:;)'\"’":
-        end -= 1
-    return end
 
 
 def _x_plain(text: str) -> int:

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 ROLES = ("staff", "senior_leader", "headteacher")
 SENIOR_ROLES = frozenset({"senior_leader", "headteacher"})
 NAMES_MODES = ("never", "initials", "first_names_with_consent")
-EVENT_KINDS = ("trip", "residential", "fixture", "performance", "event")
 SEVERITIES = ("block", "warn", "info")
 HOLIDAY_REGIONS = {
     "England and Wales": "ENG",

@@ -16,7 +16,7 @@ from datetime import datetime
 from .alt_text import check_alt_text
 from .language import check_language, check_mentions
 from .length import check_length, network_name
-from .model import Draft, Finding, Profile, Pupil
+from .model import SEVERITIES, Draft, Finding, Profile, Pupil
 from .names import check_names
 from .personal_data import check_personal_data
 from .register import RegisterIndex, compile_register
@@ -25,7 +25,7 @@ from .targeting import check_targeting
 from .tone import check_tone, is_profane
 from .window import allowed_at, check_window, next_allowed
 
-_ORDER = {"block": 0, "warn": 1, "info": 2}
+_ORDER = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,6 @@ OTHER_SOURCES = {
 }
 
 
-def title(seed_id: str) -> str:
-    """Return a seed's title from its file number."""
-    return SEEDS[seed_id]
-
-
 def finding(
     rule: str,
     seed_id: str | None,

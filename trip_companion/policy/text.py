@@ -97,7 +97,7 @@ class Analysis:
 def analyse(text: str) -> Analysis:
     """Split `text` into tokens, hashtags, mentions and links (cached per text)."""
     emails = [m.span() for m in EMAIL_RE.finditer(text)]
-    urls = [_trim_url(text, m.span()) for m in URL_RE.finditer(text)]
+    urls = [trim_url(text, m.span()) for m in URL_RE.finditer(text)]
     urls = [u for u in urls if not _overlaps(u, emails)]
     mentions = [m.span() for m in MENTION_RE.finditer(text) if not _overlaps(m.span(), urls)]
     tags = [m.span() for m in HASHTAG_RE.finditer(text) if not _overlaps(m.span(), urls)]
@@ -151,7 +151,7 @@ def _title_case(tokens: tuple[Token, ...]) -> bool:
     return caps >= 3 and caps >= 0.6 * len(mid)
 
 
-def _trim_url(text: str, span: tuple[int, int]) -> tuple[int, int]:
+def trim_url(text: str, span: tuple[int, int]) -> tuple[int, int]:
     start, end = span
     while end > start and text[end - 1] in _URL_TAIL:
         end -= 1

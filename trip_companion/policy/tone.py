@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import regex
@@ -158,6 +158,7 @@ def _negative(draft: Draft, profile: Profile) -> list[Finding]:
     return [finding("R9", "001", severity, msg, start=start, end=end, fix="reword it positively")]
 
 
+@lru_cache(maxsize=1024)  # a keystroke changes one sentence; the others score as before
 def _compound(text: str) -> float:
     # VADER's lexicon scores some numbers as chat slang ("182", "187", "86"):
     # in a school post a number is a score, a day or a sum of money, never a mood.
