@@ -27,11 +27,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared/, or skip the test saying why."""
+    """A path under ../shared/, or skip the test saying why (fail in CI, where it is)."""
+    from tests.pg import missing
+
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is not here: ../shared/ sits beside the checkout only in CI "
-                    "and on developer machines")
+        missing(f"{path} is not here: ../shared/ sits beside the checkout in CI "
+                "and on developer machines")
     return path
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import ARTIFACTS, SHARED, browser_login
+from tests.conftest import ARTIFACTS, SHARED, browser_login, shared_path
 from trip_companion import photos as photos_module
 from trip_companion.models import Device, Event, Photo, Role, User
 from trip_companion.web.context import store as app_store
@@ -159,9 +159,9 @@ def test_capture_strips_metadata_on_phone_and_confirms_deletion(
     expect(page.locator("#event-photos .server-shot")).to_have_count(len(files))
     assert problems == []  # no script errors, no CSP violations
 
-    residue = SHARED / "tools" / "residue.py"
-    if not residue.exists():
-        pytest.skip("../shared/tools/residue.py is not here: clean-copy residue not checked")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "capture-phone.png"), full_page=True)
+    residue = shared_path("tools", "residue.py")
     with app.app_context():
         cleaned = []
         for row in rows:
@@ -172,8 +172,6 @@ def test_capture_strips_metadata_on_phone_and_confirms_deletion(
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert all(entry["ok"] for entry in json.loads(result.stdout))
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "capture-phone.png"), full_page=True)
 
 
 def test_offline_photos_survive_reload_and_close_then_upload_once(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, SHARED, browser_login, receive_photo, wait_for_htmx
+from tests.conftest import ARTIFACTS, browser_login, receive_photo, shared_path, wait_for_htmx
 from tests.images import has_exif
 from trip_companion.models import Role
 
@@ -54,11 +55,10 @@ def test_compose_check_fix_and_post_to_the_feed(page, live_server, app, tmp_path
     tags = json.loads(subprocess.run(["exiftool", "-json", "-a", "-G1", str(saved)],
                                      capture_output=True, text=True, check=True).stdout)[0]
     assert not [k for k in tags if k.startswith(("GPS", "IFD0", "ExifIFD", "XMP"))], tags
-    residue = SHARED / "tools" / "residue.py"
-    if residue.exists():
-        result = subprocess.run(["python3", str(residue), str(saved)], capture_output=True,
-                                text=True)
-        assert result.returncode == 0, result.stdout
+    residue = shared_path("tools", "residue.py")
+    result = subprocess.run([sys.executable, str(residue), str(saved)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout
 
     atom = page.request.get(f"{live_server.url}/schools/demo/feed.atom")
     assert atom.headers["content-type"].startswith("application/atom+xml")

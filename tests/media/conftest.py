@@ -10,6 +10,7 @@ import pytest
 
 from tests.media import generated
 from tests.media import helpers as h
+from tests.pg import missing
 from trip_companion.media import CleanImage, sanitize
 
 
@@ -17,7 +18,7 @@ from trip_companion.media import CleanImage, sanitize
 def exiftool() -> str:
     """The ExifTool executable (the suite's independent metadata reader)."""
     if h.EXIFTOOL is None:
-        pytest.skip("exiftool not installed (apt-get install libimage-exiftool-perl)")
+        missing("exiftool not installed (apt-get install libimage-exiftool-perl)")
     return h.EXIFTOOL
 
 

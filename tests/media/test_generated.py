@@ -9,6 +9,7 @@ from PIL import Image, ImageChops
 
 from tests.media import helpers as h
 from tests.media.generated import STEMS
+from tests.pg import missing
 from trip_companion.media import jpeg
 
 OUTPUT_FORMAT = {"png": "png", "webp": "webp"}  # by name prefix; everything else is JPEG
@@ -41,7 +42,7 @@ def test_no_secret_survives_in_the_bytes(judged, stem):
 @pytest.mark.parametrize("stem", STEMS)
 def test_residue_oracle_agrees(judged, stem):
     if judged.residue is None:
-        pytest.skip("residue.py (../shared/tools) not present")
+        missing("residue.py (../shared/tools) not present")
     entry = judged.residue[stem]
     assert entry["identifying"] == {}
     assert entry["error"] is None

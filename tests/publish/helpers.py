@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 
 from PIL import Image as PILImage
@@ -33,3 +34,11 @@ def outgoing(key: str = "post-1", text: str = "Year 5 built rafts at the lake to
     """A post as the worker hands it over."""
     return OutgoingPost(key=key, text=text, images=photos(count),
                         created_at=datetime.now(UTC), attempt=attempt)
+
+
+def wait_for(predicate, seconds: float = 3.0) -> None:
+    """Poll until ``predicate()`` holds; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)

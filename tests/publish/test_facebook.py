@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.publish.fakes.facebook_api import FakeFacebook, graph_error
-from tests.publish.helpers import STALL, TIMEOUT, outgoing
+from tests.publish.helpers import STALL, TIMEOUT, outgoing, wait_for
 from trip_companion.publish import ConnectionBroken, PermanentFailure, RetryLater
 from trip_companion.publish.credentials import FileCredentialStore
 from trip_companion.publish.facebook import FacebookPublisher
@@ -21,13 +21,6 @@ def facebook(facebook_store: FileCredentialStore,
     with FacebookPublisher(facebook_store, base_url=fake_facebook.graph_url,
                            timeout=TIMEOUT) as publisher:
         yield publisher
-
-
-def wait_for(predicate, seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_posts_unpublished_photos_with_alt_text_then_one_feed_post(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.publish.fakes.x_api import USER, FakeX
-from tests.publish.helpers import STALL, TIMEOUT, outgoing
+from tests.publish.helpers import STALL, TIMEOUT, outgoing, wait_for
 from trip_companion.publish import ConnectionBroken, PermanentFailure, RetryLater
 from trip_companion.publish.credentials import FileCredentialStore
 from trip_companion.publish.x import XPublisher
@@ -21,13 +21,6 @@ from trip_companion.publish.x_oauth import authorization_request, code_challenge
 def x(x_store: FileCredentialStore, fake_x: FakeX) -> Iterator[XPublisher]:
     with XPublisher(x_store, base_url=fake_x.url, timeout=TIMEOUT) as publisher:
         yield publisher
-
-
-def wait_for(predicate, seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_posts_photos_with_alt_text_and_nobody_can_reply(x: XPublisher, fake_x: FakeX):
