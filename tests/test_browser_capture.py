@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.conftest import ARTIFACTS, SHARED, browser_login, shared_path
+from tests.images import GPS_IFD, has_exif
 from trip_companion import photos as photos_module
 from trip_companion.models import Device, Event, Photo, Role, User
 from trip_companion.web.context import store as app_store
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.browser
 
 TRIP = "Year 6 residential"
 REMOVED = "Removed from this phone ✓"
-GPS_IFD = 0x8825
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -40,23 +40,6 @@ def gps_jpeg(path: Path, size=(1600, 1200), seed: int = 1) -> Path:
     gps.update({1: "N", 2: (51.0, 30.0, 12.5), 3: "W", 4: (0.0, 7.0, 39.0)})
     image.save(path, "JPEG", exif=exif.tobytes(), quality=92)
     return path
-
-
-def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
-    """The JPEG's marker segments before the image data: (marker, first bytes of payload)."""
-    found, i = [], 2
-    while i + 4 <= len(data) and data[i] == 0xFF:
-        marker = data[i + 1]
-        if marker == 0xDA:  # start of scan: metadata is over
-            break
-        length = int.from_bytes(data[i + 2:i + 4], "big")
-        found.append((marker, data[i + 4:i + 4 + min(length - 2, 16)]))
-        i += 2 + length
-    return found
-
-
-def has_exif(data: bytes) -> bool:
-    return any(m == 0xE1 and p.startswith(b"Exif\0\0") for m, p in jpeg_segments(data))
 
 
 @pytest.fixture
