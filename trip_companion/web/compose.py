@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trip_companion import compose, events, photos, policy
-from trip_companion.models import Post, PostStatus, Role, utcnow
+from trip_companion.models import EventKind, Post, PostStatus, Role, utcnow
 from trip_companion.web.access import LEADERSHIP, allow
 from trip_companion.web.context import get_db, render, school_row
 
@@ -34,7 +34,7 @@ def _context(post: Post, verdict: compose.Verdict | None = None, error: str | No
     return {"post": post, "verdict": verdict, "chosen": chosen, "available": available,
             "counts": counts, "notes": [NOTES[n] for n in settings.networks if n in NOTES],
             "error": error, "fixture": post.event is not None
-            and post.event.kind.value == "fixture", "editable": post.status in compose.EDITABLE}
+            and post.event.kind == EventKind.FIXTURE, "editable": post.status in compose.EDITABLE}
 
 
 @bp.post("/posts")
@@ -151,7 +151,7 @@ def index():
     if current_user.role == Role.STAFF:
         query = query.where(Post.author_id == current_user.id)
     posts = db.scalars(query.order_by(Post.updated_at.desc()).limit(200)).all()
-    return render("compose/index.html", posts=posts, statuses=PostStatus)
+    return render("compose/index.html", posts=posts)
 
 
 @bp.get("/posts/queue")
