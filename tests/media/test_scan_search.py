@@ -1,5 +1,5 @@
-"""The C loops (``_scan``) against the Python they replace: the search for a scan's end
-and the join that searches each copied scan again.
+"""The C loops (``_scan``) against the Python they replace: the search for a scan's end,
+in a file or in the clean copy as the scan is copied into it.
 
 The Python in ``jpeg`` is the reference: the native code must give the same answers on
 any bytes, from any start, and refuse what it cannot use. In CI the extension must have
@@ -100,60 +100,73 @@ def test_the_fallback_cleans_to_the_same_bytes(monkeypatch):
                     exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
     with_native = sanitize(data + b"TRAILER")
     monkeypatch.setattr(jpeg, "_native_scan_end", None)
+    monkeypatch.setattr(jpeg, "_native_copy_scan", None)
     assert jpeg.scan_end(data, 2) == reference(data, 2)
     assert sanitize(data + b"TRAILER") == with_native
     assert jpeg_clean.clean(data, DEFAULT_LIMITS).data == with_native.data
 
 
-def reference_join(parts, check_from):
-    """The fallback in ``jpeg.join``, forced: the reference the C version must match."""
-    saved = jpeg._native_join
-    jpeg._native_join = None
+def reference_copy(data: bytes, start: int, room: int, at: int) -> tuple[int, bytes]:
+    """The fallback in ``jpeg.copy_scan``, forced: the reference the C version must match."""
+    out = bytearray(room)
+    saved = jpeg._native_copy_scan
+    jpeg._native_copy_scan = None
     try:
-        return jpeg.join(parts, check_from)
+        end = jpeg.copy_scan(data, start, out, at)
     finally:
-        jpeg._native_join = saved
+        jpeg._native_copy_scan = saved
+    return end, _copied(out, at, start, end, len(data))
 
 
-def _outcome(function, parts, check_from):
-    try:
-        return function(parts, check_from)
-    except ValueError as exc:
-        return f"ValueError {str(exc).split()[3]}"  # the offset of the marker
-
-
-PART = st.lists(BYTE, max_size=40).map(bytes)
+def _copied(out: bytearray, at: int, start: int, end: int, size: int) -> bytes:
+    """What the caller keeps: the run up to its end (all of the rest when it has none)."""
+    return bytes(out[at:at + (size if end < 0 else end) - start])
 
 
 @native
-@settings(max_examples=2000, deadline=None)
-@given(st.lists(st.tuples(PART, st.integers(-1, 40)), max_size=5))
-def test_native_join_matches_the_fallback(items):
-    parts = [part for part, _ in items]
-    check_from = [min(start, len(part)) for part, start in items]
-    assert _outcome(_scan.join, parts, check_from) == _outcome(reference_join, parts, check_from)
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(BYTE, max_size=80).map(bytes), st.integers(0, 80), st.integers(0, 9))
+def test_native_copy_matches_the_fallback(data, start, at):
+    start = min(start, len(data))
+    room = at + len(data) - start + 3
+    out = bytearray(b"\xaa" * room)
+    end = _scan.copy_scan(data, start, out, at)
+    assert end == reference(data, start)
+    assert (end, _copied(out, at, start, end, len(data))) == reference_copy(data, start, room, at)
+    assert out[:at] == b"\xaa" * at  # nothing written before ``at``
 
 
 @native
-def test_join_checks_the_copy_across_its_chunks():
-    """A marker straddling the C code's 64 KB chunks, or far into a part, is still found."""
-    for at in (65535, 65536, 200_000):
+def test_copy_searches_the_copy_across_its_chunks():
+    """A marker straddling the C code's 64 KB chunks, or far into a run, is still found."""
+    for at in (65535, 65536, 65537, 200_000):
         run = bytearray(b"\x00" * 300_000)
         run[at:at + 2] = b"\xff\xe1"
-        with pytest.raises(ValueError, match=f"marker at {at + 10} "):
-            _scan.join([b"h" * 10, run], [-1, 0])
-        assert _scan.join([b"h" * 10, run], [-1, at + 1]) == b"h" * 10 + run
+        out = bytearray(len(run) + 10)
+        assert _scan.copy_scan(run, 0, out, 10) == at
+        assert out[10:10 + at] == run[:at]
+        assert _scan.copy_scan(run, at + 1, out, 0) == -1
+        assert out[:len(run) - at - 1] == run[at + 1:]
     clean = b"\xff\x00" * 100_000 + b"\xff"
-    assert _scan.join([clean, b"\xff\xd9"], [0, -1]) == clean + b"\xff\xd9"
+    assert _scan.copy_scan(clean + b"\xff\xd9", 0, bytearray(len(clean) + 2), 0) == len(clean)
 
 
 @native
-def test_join_refuses_what_it_cannot_use():
-    for parts, check_from, error in [
-        ([b"ab"], [], ValueError), ([b"ab"], [3], ValueError), ([b"ab"], [-2], ValueError),
-        (["text"], [-1], TypeError), ([b"ab"], ["0"], TypeError), (b"ab", [-1, -1], TypeError),
+def test_copy_refuses_what_it_cannot_use():
+    data = b"ab\xff\xd9"
+    for args, error in [
+        ((data, 5, bytearray(9), 0), ValueError),       # start past the end
+        ((data, -1, bytearray(9), 0), ValueError),
+        ((data, 0, bytearray(9), 10), ValueError),      # at past the end
+        ((data, 0, bytearray(3), 0), ValueError),       # no room for the rest of the data
+        ((data, 0, bytearray(5), 2), ValueError),
+        ((data, 0, bytes(9), 0), TypeError),            # read-only
+        (("text", 0, bytearray(9), 0), TypeError),
+        ((data, 0, memoryview(bytearray(20))[::2], 0), (BufferError, TypeError, ValueError)),
     ]:
         with pytest.raises(error):
-            _scan.join(parts, check_from)
-    assert _scan.join([], []) == b""
-    assert _scan.join([memoryview(b"abcdef")[::2].tobytes(), bytearray(b"x")], [0, 1]) == b"acex"
+            _scan.copy_scan(*args)
+    assert _scan.copy_scan(data, 4, bytearray(), 0) == -1
+    import ctypes
+
+    assert _scan.copy_scan((ctypes.c_char * 0).from_address(0), 0, bytearray(), 0) == -1

@@ -106,20 +106,54 @@ def test_a_mapped_file_is_cleaned_alike(tmp_path):
     assert sanitize(_mapped(tmp_path, data)) == sanitize(data)
 
 
+def _run_start(data: bytes) -> int:
+    sos = data.index(b"\xff\xda")
+    return sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
+
+
+@pytest.mark.parametrize("native", [True, False])
 def test_a_mapped_file_changed_while_it_is_cleaned_cannot_slip_a_segment_through(
-        tmp_path, monkeypatch):
-    """Another program writes into the file between our search and our copy."""
+        tmp_path, monkeypatch, native):
+    """Another program writes a segment into the scan while we clean the mapped file.
+
+    Natively the scan is searched only in our copy, so there is no moment between search
+    and copy; the fallback searches the file, then the copy again. Either way the copy
+    decides where the scan ends, and the segment is dropped, not kept. (It lands just
+    before the end marker, so the rest of the file still walks.)
+    """
     data = h.encode(h.picture((97, 41)), "JPEG")
     view = _mapped(tmp_path, data)
-    run = data.index(b"\xff\xda") + 2 + int.from_bytes(data[data.index(b"\xff\xda") + 2:][:2],
-                                                        "big")
-    real = jpeg_clean._assemble
+    at = len(data) - 10
+    assert data[-2:] == b"\xff\xd9" and at > _run_start(data)
+    if not native:
+        monkeypatch.setattr(jpeg, "_native_copy_scan", None)
+    real = jpeg.scan_end if not native else jpeg.copy_scan
 
-    def tampered(data, parsed, turn, profile):
-        view[run + 8:run + 14] = jpeg.segment(jpeg.COM, b"Hi")  # lands inside the scan
-        return real(data, parsed, turn, profile)
+    def tampered(*args):
+        found = real(*args) if not native else None  # the fallback's search, before its copy
+        view[at:at + 8] = jpeg.segment(jpeg.COM, b"Hi:)")
+        return found if not native else real(*args)
 
-    monkeypatch.setattr(jpeg_clean, "_assemble", tampered)
-    with pytest.raises(UnsafeOutputError) as caught:
-        sanitize(view)
-    assert "changed while it was copied" in caught.value.detail
+    monkeypatch.setattr(jpeg, "scan_end" if not native else "copy_scan", tampered)
+    clean = sanitize(view)
+    assert b"Hi:)" not in clean.data
+    assert clean.removed["comments"] == ["JPEG comment"]
+    assert clean.width == 97 and clean.height == 41
+
+
+def test_a_mapped_file_changed_after_its_scan_was_copied_leaves_the_copy_alone(
+        tmp_path, monkeypatch):
+    data = h.encode(h.picture((97, 41)), "JPEG")
+    view = _mapped(tmp_path, data)
+    run = _run_start(data)
+    real = jpeg.Copy.scan
+
+    def then_tampered(self, source, start):
+        end = real(self, source, start)
+        view[run + 8:run + 16] = jpeg.segment(jpeg.COM, b"Hi:)")
+        return end
+
+    monkeypatch.setattr(jpeg.Copy, "scan", then_tampered)
+    assert sanitize(view) == sanitize(data)
+
+

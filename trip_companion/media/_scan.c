@@ -1,5 +1,5 @@
-/* The two byte-by-byte loops of the lossless JPEG path: finding where an entropy-coded
- * scan ends, and joining the clean file while searching each copied scan again.
+/* The byte loops of the lossless JPEG path: finding where an entropy-coded scan ends,
+ * in the file (scan_end), or in the clean copy as the scan is copied into it (copy_scan).
  *
  * A scan's coded bytes may hold 0xFF only as 0xFF00 (stuffing), 0xFFD0-0xFFD7 (restart
  * markers) or runs of 0xFF (fill before a marker). The first 0xFF followed by anything
@@ -7,8 +7,8 @@
  * jpeg.py (which stays as the fallback and the reference the tests compare this with);
  * memchr skips the megabytes between 0xFF bytes far faster than the regex engine.
  *
- * It reads only inside the buffers Python lends it, writes only into the bytes object it
- * made, and parses nothing: every structural decision stays in Python.
+ * It reads only inside the buffers Python lends it, writes only inside the one it is
+ * lent for that, and parses nothing: every structural decision stays in Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -60,19 +60,19 @@ static PyObject *scan_end(PyObject *module, PyObject *args)
     return PyLong_FromSsize_t(found);
 }
 
-/* Copy ``len`` bytes to ``dst`` a cache-sized chunk at a time; from ``from`` on (-1: never),
- * search what was just copied for a marker. Returns the marker's offset in dst, or -1.
- * Searching the copy, not the source, means what is checked is what is kept. */
-static Py_ssize_t copy_checked(unsigned char *dst, const unsigned char *src, Py_ssize_t len,
-                               Py_ssize_t from)
+/* Copy up to ``len`` bytes to ``dst`` a cache-sized chunk at a time, searching what was
+ * just copied, until the chunk that holds the scan's end. Returns that end's offset, or
+ * -1 (everything copied, no end). Searching the copy, not the source, means the file is
+ * read once, and what was checked is what is kept even if the source changes meanwhile. */
+static Py_ssize_t copy_checked(unsigned char *dst, const unsigned char *src, Py_ssize_t len)
 {
-    Py_ssize_t done = 0, searched = from, step, found;
+    Py_ssize_t done = 0, searched = 0, step, found;
 
     while (done < len) {
         step = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
-        memcpy(dst + done, src + done, (size_t)step);
+        memmove(dst + done, src + done, (size_t)step);  /* safe even if a caller overlaps them */
         done += step;
-        if (from >= 0 && done - searched >= 2) {
+        if (done - searched >= 2) {
             found = find_scan_end(dst, done, searched);
             if (found >= 0)
                 return found;
@@ -82,91 +82,37 @@ static Py_ssize_t copy_checked(unsigned char *dst, const unsigned char *src, Py_
     return -1;
 }
 
-static void release_all(Py_buffer *views, Py_ssize_t count)
+static PyObject *copy_scan(PyObject *module, PyObject *args)
 {
-    for (Py_ssize_t i = 0; i < count; i++)
-        PyBuffer_Release(&views[i]);
-    PyMem_Free(views);
-}
+    Py_buffer src, dst;
+    Py_ssize_t start, at, found = -1;
 
-static PyObject *join(PyObject *module, PyObject *args)
-{
-    PyObject *parts_arg, *from_arg, *parts = NULL, *froms = NULL, *result = NULL;
-    Py_buffer *views = NULL;
-    Py_ssize_t *from = NULL, count, held = 0, total = 0, pos = 0, bad = -1;
-
-    if (!PyArg_ParseTuple(args, "OO:join", &parts_arg, &from_arg))
+    if (!PyArg_ParseTuple(args, "y*nw*n:copy_scan", &src, &start, &dst, &at))
+        return NULL;  /* "w*" holds dst's buffer: a bytearray can't be resized meanwhile */
+    if (start < 0 || start > src.len || at < 0 || at > dst.len
+            || dst.len - at < src.len - start) {
+        PyBuffer_Release(&src);
+        PyBuffer_Release(&dst);
+        PyErr_SetString(PyExc_ValueError, "start or at is outside the data, or no room");
         return NULL;
-    /* Tuples, not the lists passed in: taking a buffer can run Python code, which could
-     * change a list under the items we hold (found by review; tuples can't change). */
-    parts = PySequence_Tuple(parts_arg);
-    froms = parts ? PySequence_Tuple(from_arg) : NULL;
-    if (froms == NULL)
-        goto done;
-    count = PyTuple_GET_SIZE(parts);
-    if (PyTuple_GET_SIZE(froms) != count) {
-        PyErr_SetString(PyExc_ValueError, "one check_from per part");
-        goto done;
     }
-    views = PyMem_Calloc((size_t)count + 1, sizeof(Py_buffer));
-    from = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
-    if (views == NULL || from == NULL) {
-        PyErr_NoMemory();
-        goto done;
+    if (src.len > start) {  /* an empty buffer may lend a NULL pointer: no arithmetic on it */
+        Py_BEGIN_ALLOW_THREADS
+        found = copy_checked((unsigned char *)dst.buf + at,
+                             (const unsigned char *)src.buf + start, src.len - start);
+        Py_END_ALLOW_THREADS
     }
-    for (; held < count; held++) {
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(parts, held), &views[held], PyBUF_SIMPLE) < 0)
-            goto done;
-        from[held] = PyLong_AsSsize_t(PyTuple_GET_ITEM(froms, held));
-        if (from[held] == -1 && PyErr_Occurred()) {
-            PyBuffer_Release(&views[held]);
-            goto done;
-        }
-        if (from[held] < -1 || from[held] > views[held].len) {
-            PyBuffer_Release(&views[held]);
-            PyErr_SetString(PyExc_ValueError, "check_from is outside its part");
-            goto done;
-        }
-        if (views[held].len > PY_SSIZE_T_MAX - total) {
-            PyBuffer_Release(&views[held]);
-            PyErr_SetString(PyExc_OverflowError, "parts too large");
-            goto done;
-        }
-        total += views[held].len;
-    }
-    result = PyBytes_FromStringAndSize(NULL, total);
-    if (result == NULL)
-        goto done;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count && bad < 0; i++) {
-        unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(result) + pos;
-        if (views[i].len > 0) {
-            Py_ssize_t found = copy_checked(dst, views[i].buf, views[i].len, from[i]);
-            if (found >= 0)
-                bad = pos + found;
-        }
-        pos += views[i].len;
-    }
-    Py_END_ALLOW_THREADS
-    if (bad >= 0) {
-        Py_CLEAR(result);
-        PyErr_Format(PyExc_ValueError, "a marker at %zd inside a copied scan", bad);
-    }
-done:
-    if (views != NULL)
-        release_all(views, held);
-    PyMem_Free(from);
-    Py_XDECREF(parts);
-    Py_XDECREF(froms);
-    return result;
+    PyBuffer_Release(&src);
+    PyBuffer_Release(&dst);
+    return PyLong_FromSsize_t(found < 0 ? -1 : start + found);
 }
 
 static PyMethodDef methods[] = {
     {"scan_end", scan_end, METH_VARARGS,
      "scan_end(data, start) -> offset of the marker that ends the scan at start, or -1."},
-    {"join", join, METH_VARARGS,
-     "join(parts, check_from) -> bytes of the parts joined; from check_from[i] on (-1: "
-     "not at all) part i must hold no marker, else ValueError."},
+    {"copy_scan", copy_scan, METH_VARARGS,
+     "copy_scan(data, start, out, at) -> where the scan starting at data[start] ends (the "
+     "offset of its marker in data), or -1; copies it to out[at:], searching the copy."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,8 +5,9 @@ their tables, that there is one supported frame header and at least one scan, an
 an end-of-image marker ends the first picture: that is what tells a cut-off upload from
 a whole one. The frame header gives the dimensions for the pixel limit before anything
 is decoded. Each scan is skipped with one search for the next marker: ``_scan``, a few
-lines of C around memchr, where it was built, else the same search as a regex. ``join``
-(the same search, on the copy as it is made) builds the clean file.
+lines of C around memchr, where it was built, else the same search as a regex. When the
+walk builds a clean file (``Copy``), the search runs over the copy as it is made instead,
+so the photo's megabytes are read once.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ _IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}  # what may follow 0xFF inside a sca
 # marker (D0-D7) or more fill bytes.
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 try:
-    from trip_companion.media._scan import join as _native_join
+    from trip_companion.media._scan import copy_scan as _native_copy_scan
     from trip_companion.media._scan import scan_end as _native_scan_end
 except ImportError:  # built without a C compiler: the regex gives the same answers
-    _native_scan_end = _native_join = None
+    _native_scan_end = _native_copy_scan = None
 ICC_TAG = b"ICC_PROFILE\x00"
 XMP_TAG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_TAG = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -67,12 +68,14 @@ class Jpeg:
     frame: int = 0
 
 
-def parse(data: bytes, *, known_scans: dict[int, int] | None = None) -> Jpeg:
+def parse(data: bytes, *, known_scans: dict[int, int] | None = None,
+          copy: Copy | None = None) -> Jpeg:
     """Walk the markers of the first picture.
 
     ``known_scans`` maps the start of an entropy-coded run to its end, for a file whose
     scans were copied from a file this walk already checked (see ``verify``): such a run
-    is skipped rather than searched, and its end must be a real marker.
+    is skipped rather than searched, and its end must be a real marker. ``copy`` receives
+    every coding segment as it is walked, each run searched in the copy (see ``Copy``).
 
     :raises TruncatedImageError: a segment runs past the end, or there is no end marker.
     :raises CorruptImageError: the structure makes no sense.
@@ -97,12 +100,12 @@ def parse(data: bytes, *, known_scans: dict[int, int] | None = None) -> Jpeg:
             continue
         if marker == SOI:
             raise CorruptImageError("second start-of-image marker")
-        pos = _segment_end(data, marker, pos, known_scans)
+        pos = _segment_end(data, marker, pos, known_scans, copy)
         segments.append(Segment(marker, start, pos))
 
 
 def _segment_end(data: bytes, marker: int, pos: int,
-                 known_scans: dict[int, int] | None = None) -> int:
+                 known_scans: dict[int, int] | None = None, copy: Copy | None = None) -> int:
     if pos + 2 > len(data):
         raise TruncatedImageError("file ends inside a segment header")
     end = pos + int.from_bytes(data[pos:pos + 2], "big")
@@ -110,12 +113,15 @@ def _segment_end(data: bytes, marker: int, pos: int,
         raise CorruptImageError(f"segment 0x{marker:02X} has a bad length")
     if end > len(data):
         raise TruncatedImageError(f"segment 0x{marker:02X} runs past the end of the file")
-    _check_table(data[pos + 2:end], marker)
+    if marker in CODING:  # (an EXIF or XMP block is not even sliced: that would copy it)
+        _check_table(data[pos + 2:end], marker)
+        if copy is not None:
+            copy.segment(data, pos - 2, end)
     if marker != SOS:
         return end
     if known_scans and end in known_scans:
         return _known_scan_end(data, end, known_scans[end])
-    found = scan_end(data, end)
+    found = scan_end(data, end) if copy is None else copy.scan(data, end)
     if found < 0:
         raise TruncatedImageError("the picture data stops before its end marker")
     return found
@@ -129,23 +135,60 @@ def scan_end(data: bytes, start: int) -> int:
     return -1 if found is None else found.start()
 
 
-def join(parts: list[bytes | memoryview], check_from: list[int]) -> bytes:
-    """Join ``parts``; from ``check_from[i]`` on (-1: not at all), part i must hold no marker.
+def copy_scan(data: bytes, start: int, out: bytearray, at: int) -> int:
+    """Copy the scan starting at ``data[start]`` to ``out[at:]``; return where it ends, or -1.
 
-    The search runs over the copy as it is made, not over the source, so what was
-    checked is what is kept even if the source (a mapped file) changed meanwhile.
-
-    :raises ValueError: a marker inside a checked part.
+    The end is searched for in the copy, not in ``data``, so what was checked is what is
+    kept even if ``data`` (a mapped file) changes meanwhile. ``out`` must have room for
+    the rest of ``data``; bytes past the end may be copied too (the next write covers them).
     """
-    if _native_join is not None:
-        return _native_join(parts, check_from)
-    out, pos = b"".join(parts), 0
-    for part, start in zip(parts, check_from, strict=True):
-        found = _SCAN_END.search(out, pos + start, pos + len(part)) if start >= 0 else None
-        if found:
-            raise ValueError(f"a marker at {found.start()} inside a copied scan")
-        pos += len(part)
-    return out
+    if _native_copy_scan is not None:
+        return _native_copy_scan(data, start, out, at)
+    end = scan_end(data, start)
+    stop = len(data) if end < 0 else end
+    out[at:at + stop - start] = data[start:stop]
+    found = _SCAN_END.search(out, at, at + stop - start)  # ``data`` changed since: the copy rules
+    return end if found is None else start + found.start() - at
+
+
+class Copy:
+    """The coding segments of a clean JPEG, copied into one buffer as ``parse`` walks them.
+
+    Each run is copied and searched in one pass (``copy_scan``). Room is left in front for
+    the headers the cleaner writes once the walk is done, so the megabytes are not moved
+    again when they are put behind them.
+    """
+
+    ROOM = 65536  # a rebuilt ICC profile is a few KB; a larger one costs one more copy
+
+    def __init__(self, size: int) -> None:
+        self.buffer = bytearray(self.ROOM + size + 2)  # + EOI
+        self.pos = self.ROOM
+        self.runs: dict[int, int] = {}  # start -> end of each copied run, in ``buffer``
+
+    def segment(self, data: bytes, start: int, end: int) -> None:
+        self.buffer[self.pos:self.pos + end - start] = data[start:end]
+        self.pos += end - start
+
+    def scan(self, data: bytes, start: int) -> int:
+        end = copy_scan(data, start, self.buffer, self.pos)
+        if end >= 0:
+            self.runs[self.pos] = self.pos + end - start
+            self.pos += end - start
+        return end
+
+    def finish(self, head: bytes, tail: bytes) -> tuple[bytearray, dict[int, int]]:
+        """Return ``head``, the copied segments and ``tail`` as one file, and its runs."""
+        start = self.ROOM - len(head)
+        if start < 0:
+            out = bytearray().join((head, memoryview(self.buffer)[self.ROOM:self.pos], tail))
+        else:
+            out, self.pos = self.buffer, self.pos + len(tail)
+            out[self.pos - len(tail):self.pos] = tail
+            del out[self.pos:]  # first: cutting the end moves nothing while the front is whole
+            out[start:self.ROOM] = head
+            del out[:start]  # CPython moves a bytearray's start here, not its bytes
+        return out, {run - start: end - start for run, end in self.runs.items()}
 
 
 def _known_scan_end(data: bytes, start: int, stop: int) -> int:

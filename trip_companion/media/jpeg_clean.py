@@ -24,13 +24,12 @@ from trip_companion.media.jpeg import (
     CODING,
     COM,
     ICC_TAG,
-    SOS,
     XMP_EXT_TAG,
     XMP_TAG,
+    Copy,
     Jpeg,
     first,
     icc_profile,
-    join,
     orientation,
     parse,
     segment,
@@ -44,7 +43,8 @@ def clean(data: bytes, limits: m.Limits) -> m.Draft:
 
     :raises SanitizeError: truncated, corrupt, unsupported or oversized input.
     """
-    jpeg = parse(data)
+    copy = Copy(len(data))
+    jpeg = parse(data, copy=copy)  # the coding segments, copied as they are walked
     limits.check_pixels(jpeg.width, jpeg.height)
     turn = orientation(jpeg, data)
     raw_profile = icc_profile(jpeg, data)
@@ -54,7 +54,8 @@ def clean(data: bytes, limits: m.Limits) -> m.Draft:
     found.merge(profile.report)
     if raw_profile is None and first(jpeg, data, APP2, ICC_TAG) is not None:
         found.add(m.COLOUR_PROFILE, "unreadable colour profile")
-    out, scans = _assemble(data, jpeg, turn, profile.data)
+    head = b"".join([b"\xff\xd8", *header_segments(jpeg, data, turn, profile.data)])
+    out, scans = copy.finish(head, b"\xff\xd9")
     width, height = pixels.displayed_size(jpeg.width, jpeg.height, turn)
     return m.Draft(out, "jpeg", width, height, found.as_dict(), turn=turn, profile=profile.data,
                    scans=scans)
@@ -91,39 +92,6 @@ def header_segments(jpeg: Jpeg, data: bytes, turn: int, profile: bytes | None) -
     if adobe is not None:
         out.append(_adobe(adobe))
     return out
-
-
-def rewrite(data: bytes, jpeg: Jpeg, turn: int, profile: bytes | None) -> bytes:
-    """Return SOI, our header segments, the coding segments as they were, EOI."""
-    return _assemble(data, jpeg, turn, profile)[0]
-
-
-def _assemble(data: bytes, jpeg: Jpeg, turn: int,
-              profile: bytes | None) -> tuple[bytes, dict[int, int]]:
-    """Return ``rewrite``'s bytes and where each copied entropy-coded run lies in them.
-
-    Each run is searched for markers again as it is copied (``jpeg.join``): the map we
-    return tells the verifier where runs lie that hold none, in these very bytes.
-
-    :raises UnsafeOutputError: a run holds a marker (its source changed under us).
-    """
-    view = memoryview(data)
-    parts = [b"\xff\xd8", *header_segments(jpeg, data, turn, profile)]
-    check_from = [-1] * len(parts)
-    pos, scans = sum(map(len, parts)), {}
-    for seg in jpeg.segments:
-        if seg.marker in CODING:
-            run = -1
-            if seg.marker == SOS:  # the run starts after the scan header
-                run = 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big")
-                scans[pos + run] = pos + seg.end - seg.start
-            parts.append(view[seg.start:seg.end])
-            check_from.append(run)
-            pos += seg.end - seg.start
-    try:
-        return join([*parts, b"\xff\xd9"], [*check_from, -1]), scans
-    except ValueError as exc:
-        raise UnsafeOutputError(f"picture data changed while it was copied: {exc}") from exc
 
 
 def check_clean(data: bytes, turn: int, profile: bytes | None,

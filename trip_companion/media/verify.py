@@ -106,5 +106,8 @@ def _open(draft: m.Draft) -> Image.Image:
     if draft.format == "jpeg":  # straight to the plugin: no need to load all the others
         from PIL.JpegImagePlugin import JpegImageFile
 
-        return JpegImageFile(io.BytesIO(draft.data))
+        # Pillow's JPEG parse stops at the first scan header, so that is all it is given
+        # (no copy of the megabytes after it).
+        head = memoryview(draft.data)[:min(draft.scans)] if draft.scans else draft.data
+        return JpegImageFile(io.BytesIO(head))
     return Image.open(io.BytesIO(draft.data), formats=[draft.format.upper()])
