@@ -289,7 +289,7 @@ def _in_process_folder(source: Path, out: Path) -> float:
     out.mkdir()
     start = time.perf_counter()
     for path in sorted(source.iterdir()):
-        strip_one((path, out, path.stem, False))
+        strip_one((str(path), str(out), path.stem, False))
     return time.perf_counter() - start
 
 

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout (templates/, static/ beside the package); a string, so that importing the
+# package stays cheap for ``strip`` (pathlib alone is a tenth of its start-up).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main() -> None:
+    """Entry point of the ``trip-companion`` console script.
+
+    ``strip`` goes straight to the sanitizer: a folder tool should not wait for Flask.
+    Every other command is Flask's CLI group (``trip_companion.cli``).
+    """
+    if sys.argv[1:2] == ["strip"]:
+        from trip_companion.media.cli import main as strip
+
+        sys.exit(strip(sys.argv[2:], prog="trip-companion strip"))
+    from trip_companion.cli import main as flask_cli
+
+    flask_cli()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,8 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from trip_companion import config, web
     from trip_companion.cli import register_commands
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), static_url_path="/static")
+    app = Flask(__name__, template_folder=os.path.join(ROOT, "templates"),
+                static_folder=os.path.join(ROOT, "static"), static_url_path="/static")
     app.config.from_mapping(config.load(test_config))
     web.init_app(app)
     register_commands(app)

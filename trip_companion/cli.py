@@ -18,7 +18,7 @@ from trip_companion.models import Role, School, utcnow
 
 
 def main() -> None:
-    """Entry point of the ``trip-companion`` console script."""
+    """Flask's CLI group with our commands (``trip_companion.main`` hands over to it)."""
     from trip_companion import create_app
 
     FlaskGroup(create_app=lambda: create_app(),
@@ -35,14 +35,21 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(devices_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(check_command)
-    for command in _domain_commands():
-        app.cli.add_command(command)
+    app.cli.add_command(strip_command)
 
 
-def _domain_commands() -> list[click.Command]:
-    from trip_companion.media.cli import strip
+@click.command("strip", add_help_option=False,
+               context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def strip_command(args: tuple[str, ...]) -> None:
+    """Write metadata-free copies of photos: strip FILE... --out DIR [--json] [-j N].
 
-    return [strip]
+    Listed here for --help; ``trip-companion strip`` itself starts without Flask
+    (``trip_companion.main``), and both run ``media.cli.main``.
+    """
+    from trip_companion.media.cli import main as strip
+
+    sys.exit(strip(list(args), prog="trip-companion strip"))
 
 
 @contextmanager

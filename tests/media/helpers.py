@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,27 @@ class ExifToolSession:
         self.proc.stdin.close()
         self.proc.wait(timeout=10)
         self.proc.stdout.close()
+
+
+@dataclass
+class Result:
+    """What a run of ``strip`` printed and returned."""
+
+    exit_code: int
+    output: str
+
+
+def invoke_strip(*args: str) -> Result:
+    """Run ``strip`` in this process, as the command line would; capture what it prints."""
+    import contextlib
+    import io
+
+    from trip_companion.media.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            code = main([*args])
+        except SystemExit as exc:  # a usage error, as argparse reports it
+            code = exc.code
+    return Result(code, out.getvalue())

@@ -7,11 +7,10 @@ import json
 
 import pillow_heif
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
 from tests.media import helpers as h
-from trip_companion.media.cli import strip
+from tests.media.helpers import invoke_strip as _invoke
 
 
 @pytest.fixture
@@ -28,10 +27,6 @@ def photos(tmp_path):
     (folder / "sticker.gif").write_bytes(h.encode(h.picture(), "GIF"))
     (folder / "cut.jpg").write_bytes(h.encode(h.picture(), "JPEG")[:700])
     return folder
-
-
-def _invoke(*args: str):
-    return CliRunner().invoke(strip, [*args], catch_exceptions=False)
 
 
 def test_good_files_are_written_and_bad_ones_reported(photos, tmp_path):
@@ -102,10 +97,18 @@ def test_parallel_run_reports_in_input_order(tmp_path):
     assert [line.split()[1] for line in result.output.splitlines()] == list(map(str, files))
 
 
-def test_out_and_files_are_required(tmp_path):
-    assert CliRunner().invoke(strip, ["--out", str(tmp_path)]).exit_code == 2
-    assert CliRunner().invoke(strip, [str(tmp_path / "missing.jpg"), "--out",
-                                      str(tmp_path)]).exit_code == 2
+def test_out_and_files_are_required(tmp_path, capsys):
+    assert _invoke("--out", str(tmp_path)).exit_code == 2
+    assert _invoke(str(tmp_path / "missing.jpg"), "--out", str(tmp_path)).exit_code == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert _invoke(str(tmp_path), "--out", str(tmp_path / "o")).exit_code == 2
+    assert "is a folder" in capsys.readouterr().err
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(h.encode(h.picture(), "JPEG"))
+    assert _invoke(str(photo)).exit_code == 2
+    for jobs in ("0", "two", "-1"):
+        assert _invoke(str(photo), "--out", str(tmp_path / "o"), "-j", jobs).exit_code == 2
+    assert not (tmp_path / "o").exists()
 
 
 def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, monkeypatch):
@@ -215,7 +218,7 @@ def test_a_worker_that_dies_loses_only_the_files_it_had_not_reported(tmp_path, m
     parent, real = cli.os.getpid(), cli.strip_one
 
     def dies_on_p04(job):
-        if job[0].name == "p04.jpg" and cli.os.getpid() != parent:
+        if job[0].endswith("/p04.jpg") and cli.os.getpid() != parent:
             cli.os.kill(cli.os.getpid(), signal.SIGKILL)
         return real(job)
 
@@ -272,3 +275,37 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "[too_large]" in result.output
     assert not (tmp_path / "out" / "VID_0001.jpg").exists()
     assert flags == [mmap.MAP_SHARED]  # no MAP_POPULATE: nothing read in
+
+
+def test_trip_companion_strip_runs_without_flask(photos, tmp_path):
+    """``trip-companion strip`` is the sanitizer alone: Flask is never imported."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = ("import sys, trip_companion; sys.argv = ['trip-companion', 'strip', *sys.argv[1:]]\n"
+            "try:\n    trip_companion.main()\nfinally:\n"
+            "    print('flask' in sys.modules, 'click' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, str(photos / "IMG_0001.JPG"), "--out",
+                          str(out)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("ok ") and run.stderr.strip() == "False False"
+    assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
+    usage = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True,
+                           text=True, check=False)
+    assert usage.returncode == 0 and "usage: trip-companion strip" in usage.stdout
+
+
+def test_flasks_command_group_hands_strip_its_arguments(photos, tmp_path):
+    from click.testing import CliRunner
+
+    from trip_companion.cli import strip_command
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(strip_command, [str(photos / "sticker.gif"),
+                                                str(photos / "IMG_0001.JPG"), "--out", str(out),
+                                                "--json", "-j", "1"])
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["ok"] for row in rows] == [False, True]
+    assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]

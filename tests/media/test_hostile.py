@@ -8,9 +8,9 @@ import zlib
 
 import pillow_heif
 import pytest
-from click.testing import CliRunner
 
 from tests.media import helpers as h
+from tests.media.helpers import invoke_strip
 from trip_companion.media import (
     CorruptImageError,
     EmptyFileError,
@@ -22,7 +22,6 @@ from trip_companion.media import (
     UnsupportedFormatError,
     sanitize,
 )
-from trip_companion.media.cli import strip
 
 JPEG = h.encode(h.picture(), "JPEG", exif=h.exif_block().tobytes())
 PNG = h.encode(h.picture(), "PNG")
@@ -113,7 +112,7 @@ def test_cli_writes_nothing_for_a_refused_file(tmp_path, data, error):
     source = tmp_path / "upload.jpg"
     source.write_bytes(data)
     out = tmp_path / "out"
-    result = CliRunner().invoke(strip, [str(source), "--out", str(out), "--json", "-j", "1"])
+    result = invoke_strip(str(source), "--out", str(out), "--json", "-j", "1")
     assert result.exit_code == 1
     assert error.code in result.output
     assert list(out.iterdir()) == []
@@ -161,7 +160,7 @@ def test_byte_limit_is_checked_before_anything_else():
 def test_name_does_not_matter_only_bytes(tmp_path):
     source = tmp_path / "holiday.jpg"
     source.write_bytes(PNG)
-    result = CliRunner().invoke(strip, [str(source), "--out", str(tmp_path / "out")])
+    result = invoke_strip(str(source), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["holiday.png"]
 

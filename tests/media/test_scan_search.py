@@ -170,3 +170,14 @@ def test_copy_refuses_what_it_cannot_use():
     import ctypes
 
     assert _scan.copy_scan((ctypes.c_char * 0).from_address(0), 0, bytearray(), 0) == -1
+
+
+@native
+def test_room_is_a_bytearray_of_the_size_asked_for():
+    for size in (0, 1, 70_000):
+        buffer = _scan.room(size)
+        assert type(buffer) is bytearray and len(buffer) == size
+    with pytest.raises(ValueError):
+        _scan.room(-1)
+    with pytest.raises(TypeError):
+        _scan.room("1")

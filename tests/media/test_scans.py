@@ -157,3 +157,16 @@ def test_a_mapped_file_changed_after_its_scan_was_copied_leaves_the_copy_alone(
     assert sanitize(view) == sanitize(data)
 
 
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_nothing_left_in_the_copy_buffer_reaches_the_clean_file(monkeypatch, progressive):
+    """The buffer is not zeroed (``_scan.room``): whatever it held must not survive."""
+    data = h.encode(h.picture((97, 41)), "JPEG", progressive=progressive,
+                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
+    expected = sanitize(data + b"TRAILER")
+    monkeypatch.setattr(jpeg, "_room", lambda size: bytearray(b"\xaa\xbb" * size)[:size])
+    dirty = sanitize(data + b"TRAILER")
+    assert dirty == expected and b"\xaa\xbb\xaa\xbb" not in dirty.data
+    monkeypatch.setattr(jpeg.Copy, "ROOM", 10)  # headers longer than the room: joined instead
+    assert sanitize(data + b"TRAILER") == expected

@@ -107,12 +107,28 @@ static PyObject *copy_scan(PyObject *module, PyObject *args)
     return PyLong_FromSsize_t(found < 0 ? -1 : start + found);
 }
 
+static PyObject *room(PyObject *module, PyObject *arg)
+{
+    Py_ssize_t size = PyLong_AsSsize_t(arg);
+
+    if (size == -1 && PyErr_Occurred())
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative size");
+        return NULL;
+    }
+    return PyByteArray_FromStringAndSize(NULL, size);  /* not zeroed: see the docstring */
+}
+
 static PyMethodDef methods[] = {
     {"scan_end", scan_end, METH_VARARGS,
      "scan_end(data, start) -> offset of the marker that ends the scan at start, or -1."},
     {"copy_scan", copy_scan, METH_VARARGS,
      "copy_scan(data, start, out, at) -> where the scan starting at data[start] ends (the "
      "offset of its marker in data), or -1; copies it to out[at:], searching the copy."},
+    {"room", room, METH_O,
+     "room(size) -> a bytearray of size bytes that are NOT zeroed (bytearray(size) spends "
+     "a tenth of a photo's cleaning on that): for a caller that writes every byte it keeps."},
     {NULL, NULL, 0, NULL},
 };
 

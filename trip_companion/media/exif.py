@@ -84,15 +84,13 @@ def _header(block: bytes) -> tuple[bytes, str, int]:
 
 def _read_ifd(tiff: bytes, offset: int, order: str) -> tuple[dict, int]:
     count = struct.unpack(order + "H", tiff[offset:offset + 2])[0]
-    entries = {}
     pos = offset + 2
-    for _ in range(count):
-        if pos + 12 > len(tiff):
-            return entries, 0  # a cut-off IFD: report what is there
-        tag, kind, n = struct.unpack(order + "HHI", tiff[pos:pos + 8])
-        entries[tag] = (kind, n, tiff[pos + 8:pos + 12])
-        pos += 12
-    following = tiff[pos:pos + 4]
+    whole = min(count, (len(tiff) - pos) // 12)  # a cut-off IFD: report what is there
+    entries = {tag: (kind, n, raw) for tag, kind, n, raw
+               in struct.iter_unpack(order + "HHI4s", tiff[pos:pos + 12 * whole])}
+    if whole < count:
+        return entries, 0
+    following = tiff[pos + 12 * count:pos + 12 * count + 4]
     return entries, struct.unpack(order + "I", following)[0] if len(following) == 4 else 0
 
 

@@ -35,9 +35,11 @@ _IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}  # what may follow 0xFF inside a sca
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 try:
     from trip_companion.media._scan import copy_scan as _native_copy_scan
+    from trip_companion.media._scan import room as _room
     from trip_companion.media._scan import scan_end as _native_scan_end
 except ImportError:  # built without a C compiler: the regex gives the same answers
     _native_scan_end = _native_copy_scan = None
+    _room = bytearray
 ICC_TAG = b"ICC_PROFILE\x00"
 XMP_TAG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_TAG = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -162,7 +164,8 @@ class Copy:
     ROOM = 65536  # a rebuilt ICC profile is a few KB; a larger one costs one more copy
 
     def __init__(self, size: int) -> None:
-        self.buffer = bytearray(self.ROOM + size + 2)  # + EOI
+        # Not zeroed (``_scan.room``): ``finish`` keeps only bytes written since.
+        self.buffer = _room(self.ROOM + size + 2)  # + EOI
         self.pos = self.ROOM
         self.runs: dict[int, int] = {}  # start -> end of each copied run, in ``buffer``
 
