@@ -153,13 +153,15 @@ def test_copies_are_written_whole_readable_and_without_temp_files(tmp_path, monk
     assert list((tmp_path / "out2").iterdir()) == []
 
 
-def test_strip_starts_without_render_and_lcms():
+def test_strip_starts_without_what_a_folder_of_jpegs_does_not_need():
     import subprocess
     import sys
 
     code = ("import sys, trip_companion.media.cli; "
             "print(sorted(m for m in ('trip_companion.media.derivatives', 'PIL.ImageCms', "
-            "'pillow_heif', 'concurrent.futures.process', 'flask') if m in sys.modules))")
+            "'pillow_heif', 'concurrent.futures.process', 'flask', 'click', 'pickle', "
+            "'trip_companion.media.heif', 'trip_companion.media.png', "
+            "'trip_companion.media.webp') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"

@@ -71,13 +71,11 @@ class Removed:
     """Collect what was taken out, by category, for the report."""
 
     def __init__(self) -> None:
-        self._found: dict[str, list[str]] = {}
+        self._found: dict[str, dict[str, None]] = {}  # details as an ordered set
 
     def add(self, category: str, detail: str) -> None:
         """Record one removal (duplicates are kept once)."""
-        details = self._found.setdefault(category, [])
-        if detail not in details:
-            details.append(detail)
+        self._found.setdefault(category, {})[detail] = None
 
     def merge(self, found: dict[str, list[str]]) -> None:
         """Record every removal of another report."""

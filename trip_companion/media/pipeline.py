@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import mmap
 import struct
 import zlib
@@ -9,7 +10,6 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from trip_companion.media import heif, jpeg_clean, png, webp
 from trip_companion.media import model as m
 from trip_companion.media.errors import (
     CorruptImageError,
@@ -22,13 +22,14 @@ from trip_companion.media.errors import (
 from trip_companion.media.sniff import sniff
 from trip_companion.media.verify import verify
 
-# Sniffed format -> cleaner. Each returns a Draft that ``verify`` then re-reads.
-CLEANERS: dict[str, Callable[[bytes, m.Limits], m.Draft]] = {
-    "jpeg": jpeg_clean.clean,
-    "png": png.clean,
-    "webp": webp.clean,
-    "heif": heif.clean_heif,
-    "avif": heif.clean_avif,
+# Sniffed format -> (module, cleaner). Each returns a Draft that ``verify`` then re-reads.
+# Imported on first use: a folder of JPEGs never loads the PNG, WebP or HEIF code.
+CLEANERS: dict[str, tuple[str, str]] = {
+    "jpeg": ("jpeg_clean", "clean"),
+    "png": ("png", "clean"),
+    "webp": ("webp", "clean"),
+    "heif": ("heif", "clean_heif"),
+    "avif": ("heif", "clean_avif"),
 }
 _SNIFF_BYTES = 512  # more than ``sniff`` looks at
 _DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
@@ -67,7 +68,7 @@ def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) ->
 
 def _clean(fmt: str, data: bytes, limits: m.Limits) -> m.Draft:
     try:
-        return CLEANERS[fmt](data, limits)
+        return cleaner(fmt)(data, limits)
     except SanitizeError:
         raise
     except Image.DecompressionBombError as exc:
@@ -76,3 +77,9 @@ def _clean(fmt: str, data: bytes, limits: m.Limits) -> m.Draft:
         if "truncated" in str(exc).lower():
             raise TruncatedImageError(str(exc)) from exc
         raise CorruptImageError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def cleaner(fmt: str) -> Callable[[bytes, m.Limits], m.Draft]:
+    """Return the cleaner for a sniffed format, importing its module the first time."""
+    module, name = CLEANERS[fmt]
+    return getattr(importlib.import_module(f"trip_companion.media.{module}"), name)

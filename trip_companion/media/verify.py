@@ -25,7 +25,7 @@ import io
 
 from PIL import Image
 
-from trip_companion.media import jpeg, jpeg_clean, pixels, png, webp
+from trip_companion.media import jpeg, jpeg_clean, pixels
 from trip_companion.media import model as m
 from trip_companion.media.errors import SanitizeError, UnsafeOutputError
 
@@ -66,8 +66,12 @@ def _structure(draft: m.Draft) -> bytes:
         parsed = jpeg_clean.check_clean(draft.data, draft.turn, draft.profile, draft.scans)
         return jpeg.outside_scans(parsed, draft.data)
     if draft.format == "png":
+        from trip_companion.media import png  # (not loaded for a folder of JPEGs)
+
         png.check_clean(draft.data, draft.profile)
     elif draft.format == "webp":
+        from trip_companion.media import webp
+
         webp.check_clean(draft.data, draft.profile)
     else:
         raise UnsafeOutputError(f"unknown output format {draft.format!r}")
