@@ -23,9 +23,9 @@ def main() -> None:
     Every other command is Flask's CLI group (``trip_companion.cli``).
     """
     if sys.argv[1:2] == ["strip"]:
-        from trip_companion.media.cli import main as strip
+        from trip_companion.media.cli import run
 
-        sys.exit(strip(sys.argv[2:], prog="trip-companion strip"))
+        run(sys.argv[2:], prog="trip-companion strip")
     from trip_companion.cli import main as flask_cli
 
     flask_cli()

@@ -280,21 +280,28 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
 
 
 def test_trip_companion_strip_runs_without_flask(photos, tmp_path):
-    """``trip-companion strip`` is the sanitizer alone: Flask is never imported."""
+    """``trip-companion strip`` is the sanitizer alone: Flask and click are never imported,
+    and the process ends as soon as the copies are written, with the right status."""
     import subprocess
     import sys
 
+    def run(*args):
+        code = ("import sys, trip_companion; sys.argv = ['trip-companion', 'strip', "
+                "*sys.argv[1:]]; trip_companion.main()")
+        return subprocess.run([sys.executable, "-X", "importtime", "-c", code, *args],
+                              capture_output=True, text=True, check=False)
+
     out = tmp_path / "out"
-    code = ("import sys, trip_companion; sys.argv = ['trip-companion', 'strip', *sys.argv[1:]]\n"
-            "try:\n    trip_companion.main()\nfinally:\n"
-            "    print('flask' in sys.modules, 'click' in sys.modules, file=sys.stderr)")
-    run = subprocess.run([sys.executable, "-c", code, str(photos / "IMG_0001.JPG"), "--out",
-                          str(out)], capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("ok ") and run.stderr.strip() == "False False"
+    good = run(str(photos / "IMG_0001.JPG"), "--out", str(out))
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.startswith("ok ") and good.stdout.count("\n") == 1
+    loaded = [line.rsplit("|", 1)[-1].strip() for line in good.stderr.splitlines()]
+    assert "PIL.JpegImagePlugin" in loaded and "trip_companion.media.jpeg" in loaded
+    assert not {"flask", "click", "trip_companion.cli"} & set(loaded)
     assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
-    usage = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True,
-                           text=True, check=False)
+    bad = run(str(photos / "sticker.gif"), str(photos / "cut.jpg"), "--out", str(out), "--json")
+    assert bad.returncode == 1 and len(bad.stdout.splitlines()) == 2
+    usage = run("--help")
     assert usage.returncode == 0 and "usage: trip-companion strip" in usage.stdout
 
 

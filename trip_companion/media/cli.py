@@ -27,7 +27,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from trip_companion.media.errors import SanitizeError
 from trip_companion.media.model import DEFAULT_LIMITS
@@ -60,6 +60,18 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(_json(result) if args.json else _line(result))
         failed += not result["ok"]
     return 1 if failed else 0
+
+
+def run(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
+    """Run ``main`` as the whole process, and end it without the interpreter's teardown.
+
+    Unloading Pillow and the rest takes about 8 ms, a twentieth of a 200-photo run, and
+    there is nothing left to tidy: every copy is written and closed, no exit handler of
+    ours is pending, and standard output is flushed here.
+    """
+    status = main(argv, prog)
+    sys.stdout.flush()
+    os._exit(status)
 
 
 def _parser(prog: str | None) -> argparse.ArgumentParser:
@@ -271,4 +283,4 @@ def _line(result: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

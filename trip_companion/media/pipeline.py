@@ -42,7 +42,7 @@ def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) ->
     ``data`` may also be a file mapped read-only into memory (``strip`` maps each file
     rather than copying it in). Another program could change a mapped file while we
     read it; that is safe because every check that matters runs on the clean copy's
-    own bytes (its scans are searched as they are copied, see ``jpeg.join``).
+    own bytes (its scans are searched as they are copied, see ``jpeg.copy_scan``).
 
     :raises SanitizeError: a subclass naming why (empty, too large, unsupported,
         truncated, corrupt, too many pixels, or a clean copy that failed its re-read).

@@ -13,7 +13,7 @@ scanned whole (they are decoded anyway, so the scan is noise in their cost).
 
 The JPEG walk itself does not search those runs again either when the cleaner says
 where it put them (``Draft.scans``): the cleaner searched them for markers in these
-very bytes, as it copied them (``jpeg.join``), so even input that changed while it was
+very bytes, as it copied them (``jpeg.copy_scan``), so even input that changed while it was
 read (a mapped file) cannot slip a segment into them. Everything else is re-read, and
 each run must end exactly where a marker begins; a map that does not line up is not
 used (the run is searched) or fails. This halves the cost of a large JPEG.
