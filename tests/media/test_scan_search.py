@@ -167,6 +167,15 @@ def test_copy_refuses_what_it_cannot_use():
         with pytest.raises(error):
             _scan.copy_scan(*args)
     assert _scan.copy_scan(data, 4, bytearray(), 0) == -1
+    # Two views of one buffer: a copy that overlaps its source would change what later
+    # chunks copy, so the search could judge bytes the file never held (found by fuzzing).
+    shared = bytearray(b"\x11" * 70_001)
+    shared[65535:65538] = b"\xff\x00\x42"
+    view = memoryview(shared)
+    for source, out in ((view[:70_000], view[1:]), (view[1:], view[:70_000]), (shared, shared)):
+        with pytest.raises(ValueError, match="overlap"):
+            _scan.copy_scan(source, 0, out, 0)
+    assert _scan.copy_scan(view[:1000], 0, view[1000:], 0) == -1  # side by side is fine
     import ctypes
 
     assert _scan.copy_scan((ctypes.c_char * 0).from_address(0), 0, bytearray(), 0) == -1
