@@ -116,10 +116,10 @@ def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, mon
 
     real = cli.sanitize
 
-    def flaky(data):
-        if data[:4] == b"\x89PNG":  # data is the mapped file
+    def flaky(data, **options):
+        if data[:4] == b"\x89PNG":  # data is the file as read
             raise RuntimeError("bug")
-        return real(data)
+        return real(data, **options)
 
     monkeypatch.setattr(cli, "sanitize", flaky)
     out = tmp_path / "out"
@@ -256,19 +256,18 @@ def test_a_file_that_cannot_be_mapped_is_read(tmp_path):
 
 
 def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
-    """A 4 GB video (sparse here) is mapped, measured and refused; its pages never load."""
-    import mmap
-
+    """A 4 GB video (sparse here) is measured and refused; not a byte of it is read."""
     from trip_companion.media import cli
 
-    flags = []
+    reads = []
+    real_open = open
 
-    class Recording(mmap.mmap):
-        def __new__(cls, *args, **kwargs):
-            flags.append(kwargs["flags"])
-            return super().__new__(cls, *args, **kwargs)
+    def recording_open(path, *args, **kwargs):
+        file = real_open(path, *args, **kwargs)
+        reads.append(file)
+        return file
 
-    monkeypatch.setattr(cli.mmap, "mmap", Recording)
+    monkeypatch.setattr(cli, "open", recording_open, raising=False)
     video = tmp_path / "VID_0001.jpg"
     with video.open("wb") as file:
         file.write(b"\xff\xd8\xff\xe0")
@@ -276,7 +275,39 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
     result = _invoke(str(video), "--out", str(tmp_path / "out"), "-j", "1")
     assert result.exit_code == 1 and "[too_large]" in result.output
     assert not (tmp_path / "out" / "VID_0001.jpg").exists()
-    assert flags == [mmap.MAP_SHARED]  # no MAP_POPULATE: nothing read in
+    assert len(reads) == 1 and reads[0].closed  # opened, measured, closed
+
+
+class _Trickle:
+    """A file that hands out a few bytes per read, as a slow disk or a pipe may."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def readinto(self, view) -> int:
+        n = min(len(view), 7, len(self.data) - self.pos)
+        view[:n] = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+    def read(self, limit: int) -> bytes:
+        rest = self.data[self.pos:self.pos + limit]
+        self.pos += len(rest)
+        return rest
+
+
+def test_a_file_is_read_whole_whatever_happened_since_it_was_measured(monkeypatch):
+    """Short reads are resumed; what was not read is cut off (the buffer is not zeroed);
+    what was added since is read too."""
+    from trip_companion.media import cli
+
+    monkeypatch.setattr(cli, "_room", lambda size: bytearray(b"\xaa" * size))
+    photo = bytes(range(256)) * 3
+    assert cli._read(_Trickle(photo), len(photo)) == photo
+    assert cli._read(_Trickle(photo[:100]), len(photo)) == photo[:100]  # it shrank
+    assert cli._read(_Trickle(photo), 100) == photo  # it grew
+    assert cli._read(_Trickle(photo), 0) == photo  # a pipe: no size
+    assert type(cli._read(_Trickle(photo), 10)) is bytearray
 
 
 def test_trip_companion_strip_runs_without_flask(photos, tmp_path):

@@ -1,5 +1,4 @@
-"""The C loops (``_scan``) against the Python they replace: the search for a scan's end,
-in a file or in the clean copy as the scan is copied into it.
+"""The C loop (``_scan``) against the Python it replaces: the search for a scan's end.
 
 The Python in ``jpeg`` is the reference: the native code must give the same answers on
 any bytes, from any start, and refuse what it cannot use. In CI the extension must have
@@ -100,85 +99,9 @@ def test_the_fallback_cleans_to_the_same_bytes(monkeypatch):
                     exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
     with_native = sanitize(data + b"TRAILER")
     monkeypatch.setattr(jpeg, "_native_scan_end", None)
-    monkeypatch.setattr(jpeg, "_native_copy_scan", None)
     assert jpeg.scan_end(data, 2) == reference(data, 2)
     assert sanitize(data + b"TRAILER") == with_native
     assert jpeg_clean.clean(data, DEFAULT_LIMITS).data == with_native.data
-
-
-def reference_copy(data: bytes, start: int, room: int, at: int) -> tuple[int, bytes]:
-    """The fallback in ``jpeg.copy_scan``, forced: the reference the C version must match."""
-    out = bytearray(room)
-    saved = jpeg._native_copy_scan
-    jpeg._native_copy_scan = None
-    try:
-        end = jpeg.copy_scan(data, start, out, at)
-    finally:
-        jpeg._native_copy_scan = saved
-    return end, _copied(out, at, start, end, len(data))
-
-
-def _copied(out: bytearray, at: int, start: int, end: int, size: int) -> bytes:
-    """What the caller keeps: the run up to its end (all of the rest when it has none)."""
-    return bytes(out[at:at + (size if end < 0 else end) - start])
-
-
-@native
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(BYTE, max_size=80).map(bytes), st.integers(0, 80), st.integers(0, 9))
-def test_native_copy_matches_the_fallback(data, start, at):
-    start = min(start, len(data))
-    room = at + len(data) - start + 3
-    out = bytearray(b"\xaa" * room)
-    end = _scan.copy_scan(data, start, out, at)
-    assert end == reference(data, start)
-    assert (end, _copied(out, at, start, end, len(data))) == reference_copy(data, start, room, at)
-    assert out[:at] == b"\xaa" * at  # nothing written before ``at``
-
-
-@native
-def test_copy_searches_the_copy_across_its_chunks():
-    """A marker straddling the C code's 64 KB chunks, or far into a run, is still found."""
-    for at in (65535, 65536, 65537, 200_000):
-        run = bytearray(b"\x00" * 300_000)
-        run[at:at + 2] = b"\xff\xe1"
-        out = bytearray(len(run) + 10)
-        assert _scan.copy_scan(run, 0, out, 10) == at
-        assert out[10:10 + at] == run[:at]
-        assert _scan.copy_scan(run, at + 1, out, 0) == -1
-        assert out[:len(run) - at - 1] == run[at + 1:]
-    clean = b"\xff\x00" * 100_000 + b"\xff"
-    assert _scan.copy_scan(clean + b"\xff\xd9", 0, bytearray(len(clean) + 2), 0) == len(clean)
-
-
-@native
-def test_copy_refuses_what_it_cannot_use():
-    data = b"ab\xff\xd9"
-    for args, error in [
-        ((data, 5, bytearray(9), 0), ValueError),       # start past the end
-        ((data, -1, bytearray(9), 0), ValueError),
-        ((data, 0, bytearray(9), 10), ValueError),      # at past the end
-        ((data, 0, bytearray(3), 0), ValueError),       # no room for the rest of the data
-        ((data, 0, bytearray(5), 2), ValueError),
-        ((data, 0, bytes(9), 0), TypeError),            # read-only
-        (("text", 0, bytearray(9), 0), TypeError),
-        ((data, 0, memoryview(bytearray(20))[::2], 0), (BufferError, TypeError, ValueError)),
-    ]:
-        with pytest.raises(error):
-            _scan.copy_scan(*args)
-    assert _scan.copy_scan(data, 4, bytearray(), 0) == -1
-    # Two views of one buffer: a copy that overlaps its source would change what later
-    # chunks copy, so the search could judge bytes the file never held (found by fuzzing).
-    shared = bytearray(b"\x11" * 70_001)
-    shared[65535:65538] = b"\xff\x00\x42"
-    view = memoryview(shared)
-    for source, out in ((view[:70_000], view[1:]), (view[1:], view[:70_000]), (shared, shared)):
-        with pytest.raises(ValueError, match="overlap"):
-            _scan.copy_scan(source, 0, out, 0)
-    assert _scan.copy_scan(view[:1000], 0, view[1000:], 0) == -1  # side by side is fine
-    import ctypes
-
-    assert _scan.copy_scan((ctypes.c_char * 0).from_address(0), 0, bytearray(), 0) == -1
 
 
 @native

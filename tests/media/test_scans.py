@@ -106,67 +106,41 @@ def test_a_mapped_file_is_cleaned_alike(tmp_path):
     assert sanitize(_mapped(tmp_path, data)) == sanitize(data)
 
 
-def _run_start(data: bytes) -> int:
-    sos = data.index(b"\xff\xda")
-    return sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
-
-
-@pytest.mark.parametrize("native", [True, False])
-def test_a_mapped_file_changed_while_it_is_cleaned_cannot_slip_a_segment_through(
-        tmp_path, monkeypatch, native):
-    """Another program writes a segment into the scan while we clean the mapped file.
-
-    Natively the scan is searched only in our copy, so there is no moment between search
-    and copy; the fallback searches the file, then the copy again. Either way the copy
-    decides where the scan ends, and the segment is dropped, not kept. (It lands just
-    before the end marker, so the rest of the file still walks.)
-    """
-    data = h.encode(h.picture((97, 41)), "JPEG")
-    view = _mapped(tmp_path, data)
-    at = len(data) - 10
-    assert data[-2:] == b"\xff\xd9" and at > _run_start(data)
-    if not native:
-        monkeypatch.setattr(jpeg, "_native_copy_scan", None)
-    real = jpeg.scan_end if not native else jpeg.copy_scan
-
-    def tampered(*args):
-        found = real(*args) if not native else None  # the fallback's search, before its copy
-        view[at:at + 8] = jpeg.segment(jpeg.COM, b"Hi:)")
-        return found if not native else real(*args)
-
-    monkeypatch.setattr(jpeg, "scan_end" if not native else "copy_scan", tampered)
-    clean = sanitize(view)
-    assert b"Hi:)" not in clean.data
-    assert clean.removed["comments"] == ["JPEG comment"]
-    assert clean.width == 97 and clean.height == 41
-
-
-def test_a_mapped_file_changed_after_its_scan_was_copied_leaves_the_copy_alone(
-        tmp_path, monkeypatch):
-    data = h.encode(h.picture((97, 41)), "JPEG")
-    view = _mapped(tmp_path, data)
-    run = _run_start(data)
-    real = jpeg.Copy.scan
-
-    def then_tampered(self, source, start):
-        end = real(self, source, start)
-        view[run + 8:run + 16] = jpeg.segment(jpeg.COM, b"Hi:)")
-        return end
-
-    monkeypatch.setattr(jpeg.Copy, "scan", then_tampered)
-    assert sanitize(view) == sanitize(data)
-
-
+def _dirty(progressive: bool = False) -> bytes:
+    return h.encode(h.picture((97, 41)), "JPEG", progressive=progressive,
+                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2) + b"TRAILER"
 
 
 @pytest.mark.parametrize("progressive", [False, True])
-def test_nothing_left_in_the_copy_buffer_reaches_the_clean_file(monkeypatch, progressive):
-    """The buffer is not zeroed (``_scan.room``): whatever it held must not survive."""
-    data = h.encode(h.picture((97, 41)), "JPEG", progressive=progressive,
-                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
-    expected = sanitize(data + b"TRAILER")
-    monkeypatch.setattr(jpeg, "_room", lambda size: bytearray(b"\xaa\xbb" * size)[:size])
-    dirty = sanitize(data + b"TRAILER")
-    assert dirty == expected and b"\xaa\xbb\xaa\xbb" not in dirty.data
-    monkeypatch.setattr(jpeg.Copy, "ROOM", 10)  # headers longer than the room: joined instead
-    assert sanitize(data + b"TRAILER") == expected
+def test_a_buffer_handed_over_is_cleaned_in_place_to_the_same_bytes(progressive):
+    data = _dirty(progressive)
+    given = bytearray(data)
+    clean = sanitize(given, in_place=True)
+    assert clean.data is given  # no copy of the megabytes
+    assert clean == sanitize(data) and bytes(clean.data) == sanitize(data).data
+    kept = bytearray(data)
+    assert sanitize(kept) == sanitize(data) and kept == data  # not handed over: untouched
+
+
+def test_in_place_closes_up_segments_after_metadata_or_junk_between_them():
+    data = _dirty()
+    sof = data.index(b"\xff\xc0")
+    moved = data[:sof] + jpeg.segment(jpeg.COM, b"between tables") + b"JUNK" + data[sof:]
+    clean = sanitize(bytearray(moved), in_place=True)
+    assert clean.data == sanitize(data).data and clean.removed["comments"] == ["JPEG comment"]
+    assert clean == sanitize(moved)
+
+
+def test_headers_that_do_not_fit_where_the_files_began_are_joined_instead():
+    """No metadata before the first table, a colour profile after it: our ICC segment
+    needs more room than the file's own front gives, so the clean file is joined."""
+    profile = h.encode(h.picture((97, 41)), "JPEG", icc_profile=h.device_icc("SECRETIC"))
+    icc = next(s for s in jpeg.parse(profile).segments if s.marker == jpeg.APP2)
+    bare = h.encode(h.picture((97, 41)), "JPEG")
+    table = next(s for s in jpeg.parse(bare).segments if s.marker == jpeg.DQT)
+    late = (b"\xff\xd8" + bare[table.start:table.end] + profile[icc.start:icc.end]
+            + bare[table.end:])
+    given = bytearray(late)
+    clean = sanitize(given, in_place=True)
+    assert clean.data is not given and clean.data[:2] == b"\xff\xd8"
+    assert clean == sanitize(late) and jpeg.ICC_TAG in clean.data

@@ -7,10 +7,11 @@ failed. A large batch is cleaned in parallel, one process per CPU; a small one i
 process, since starting the workers costs more than they save there.
 
 A folder of JPEGs is bound by memory traffic and start-up, not by Python, so each photo's
-bytes are moved as few times as the checks allow: the file is mapped, not read in; its
-scans are searched (in C, see ``jpeg``) in the clean copy as it is made, while still in
-the CPU cache; the copy is written once. Workers are forked after the imports and the
-first file, so they start with everything loaded, and this process cleans a share
+bytes are moved as few times as the checks allow: the file is read once into a buffer of
+our own, cleaned inside it (its scans searched in C, see ``jpeg``; nothing else can
+change it meanwhile), and written once. (Mapping the file instead measured slower: mapping
+and unmapping cost more than the copy they save.) Workers are forked after the imports
+and the first file, so they start with everything loaded, and this process cleans a share
 itself. The arguments are read with ``argparse``, not click: click alone would add a
 third to the start-up, which is most of a 200-photo run.
 """
@@ -21,7 +22,6 @@ import argparse
 import contextlib
 import itertools
 import marshal
-import mmap
 import os
 import sys
 from collections import Counter
@@ -33,9 +33,10 @@ from trip_companion.media.errors import SanitizeError
 from trip_companion.media.model import DEFAULT_LIMITS
 from trip_companion.media.pipeline import sanitize
 
-# MAP_POPULATE maps the whole file at once: one call instead of a page fault per 4 KB.
-# Not for a file over the size limit (a video): that is refused without being read.
-_MAP_FLAGS = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+try:
+    from trip_companion.media._scan import room as _room
+except ImportError:  # built without a C compiler
+    _room = bytearray
 # input, output folder, output stem, with sha256. Strings, not Paths: a Path costs a few
 # microseconds each time it is joined or turned back into a string, on every photo.
 _Job = tuple[str, str, str, bool]
@@ -193,10 +194,10 @@ def strip_one(job: _Job) -> dict[str, Any]:
     """Clean one file and write its copy; return the report (never raises for bad input)."""
     source, out_dir, stem, with_hash = job
     try:
-        with open(source, "rb") as file:
+        with open(source, "rb", buffering=0) as file:
             info = os.fstat(file.fileno())
-            with _mapped(file, info.st_size) as data:
-                clean = sanitize(data)
+            data = _read(file, info.st_size)
+        clean = sanitize(data, in_place=True)
         target = os.path.join(out_dir, f"{stem}.{clean.extension}")
         if _is_same_file(info, target):
             return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
@@ -218,28 +219,31 @@ def _is_same_file(source: os.stat_result, target: str) -> bool:
     return (source.st_dev, source.st_ino) == (there.st_dev, there.st_ino)
 
 
-@contextlib.contextmanager
-def _mapped(file: Any, size: int) -> Iterator[bytes | mmap.mmap]:
-    """Map a regular file read-only (no copy into our memory); read anything else.
+def _read(file: Any, size: int) -> bytearray:
+    """Read a whole file into a buffer of our own, which ``sanitize`` may then clean in.
 
-    If another program truncates a file while it is mapped, touching the lost pages
-    kills this process (SIGBUS), as it would ripgrep: a folder tool's trade. Nothing
-    half-written is left under a photo's name, and ``sanitize`` checks the clean copy's
-    own bytes, so a file changed under us can't slip anything through.
+    A file over the size limit (a video) is refused before a byte of it is read. The
+    buffer is not zeroed first (``_scan.room``), so what was not read is cut off; a file
+    that grew since ``fstat`` is read to its end; a pipe or a device (size 0 here) is
+    read up to one byte past the limit, which ``sanitize`` then refuses.
     """
-    try:
-        flags = _MAP_FLAGS if size <= DEFAULT_LIMITS.max_bytes else mmap.MAP_SHARED
-        view = mmap.mmap(file.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
-    except (OSError, ValueError):  # empty, a pipe or a device: nothing to gain
-        view = None
-    if view is None:
-        yield file.read()
-        return
-    try:
-        yield view
-    finally:
-        with contextlib.suppress(BufferError):  # a traceback may still hold a slice of it
-            view.close()
+    if size:
+        DEFAULT_LIMITS.check_bytes(size)
+    buffer, got = _room(size), 0
+    with memoryview(buffer) as view:
+        while got < size:
+            n = file.readinto(view[got:])
+            if not n:
+                break
+            got += n
+    del buffer[got:]
+    while got <= DEFAULT_LIMITS.max_bytes:  # to the end: it grew since, or it is a pipe
+        more = file.read(min(65536, DEFAULT_LIMITS.max_bytes + 1 - got))  # (small: read()
+        if not more:  # allocates all it is asked for before it reads)
+            break
+        buffer += more
+        got += len(more)
+    return buffer
 
 
 def _failure(source: str, code: str, message: str) -> dict[str, Any]:

@@ -5,9 +5,8 @@ their tables, that there is one supported frame header and at least one scan, an
 an end-of-image marker ends the first picture: that is what tells a cut-off upload from
 a whole one. The frame header gives the dimensions for the pixel limit before anything
 is decoded. Each scan is skipped with one search for the next marker: ``_scan``, a few
-lines of C around memchr, where it was built, else the same search as a regex. When the
-walk builds a clean file (``Copy``), the search runs over the copy as it is made instead,
-so the photo's megabytes are read once.
+lines of C around memchr, where it was built, else the same search as a regex. The walk
+reads bytes that cannot change under it: ``bytes``, or a bytearray the caller owns.
 """
 
 from __future__ import annotations
@@ -34,12 +33,9 @@ _IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}  # what may follow 0xFF inside a sca
 # marker (D0-D7) or more fill bytes.
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 try:
-    from trip_companion.media._scan import copy_scan as _native_copy_scan
-    from trip_companion.media._scan import room as _room
     from trip_companion.media._scan import scan_end as _native_scan_end
 except ImportError:  # built without a C compiler: the regex gives the same answers
-    _native_scan_end = _native_copy_scan = None
-    _room = bytearray
+    _native_scan_end = None
 ICC_TAG = b"ICC_PROFILE\x00"
 XMP_TAG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_TAG = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -54,8 +50,8 @@ class Segment:
     end: int
 
     def payload(self, data: bytes) -> bytes:
-        """Return the bytes after the length field (the scan header for SOS)."""
-        return data[self.start + 4:self.end]
+        """Return the bytes after the length field (the scan header for SOS), as bytes."""
+        return bytes(data[self.start + 4:self.end])  # (from a bytearray, not a bytearray)
 
 
 @dataclass
@@ -70,14 +66,12 @@ class Jpeg:
     frame: int = 0
 
 
-def parse(data: bytes, *, known_scans: dict[int, int] | None = None,
-          copy: Copy | None = None) -> Jpeg:
+def parse(data: bytes, *, known_scans: dict[int, int] | None = None) -> Jpeg:
     """Walk the markers of the first picture.
 
     ``known_scans`` maps the start of an entropy-coded run to its end, for a file whose
     scans were copied from a file this walk already checked (see ``verify``): such a run
-    is skipped rather than searched, and its end must be a real marker. ``copy`` receives
-    every coding segment as it is walked, each run searched in the copy (see ``Copy``).
+    is skipped rather than searched, and its end must be a real marker.
 
     :raises TruncatedImageError: a segment runs past the end, or there is no end marker.
     :raises CorruptImageError: the structure makes no sense.
@@ -102,12 +96,12 @@ def parse(data: bytes, *, known_scans: dict[int, int] | None = None,
             continue
         if marker == SOI:
             raise CorruptImageError("second start-of-image marker")
-        pos = _segment_end(data, marker, pos, known_scans, copy)
+        pos = _segment_end(data, marker, pos, known_scans)
         segments.append(Segment(marker, start, pos))
 
 
 def _segment_end(data: bytes, marker: int, pos: int,
-                 known_scans: dict[int, int] | None = None, copy: Copy | None = None) -> int:
+                 known_scans: dict[int, int] | None = None) -> int:
     if pos + 2 > len(data):
         raise TruncatedImageError("file ends inside a segment header")
     end = pos + int.from_bytes(data[pos:pos + 2], "big")
@@ -117,13 +111,11 @@ def _segment_end(data: bytes, marker: int, pos: int,
         raise TruncatedImageError(f"segment 0x{marker:02X} runs past the end of the file")
     if marker in CODING:  # (an EXIF or XMP block is not even sliced: that would copy it)
         _check_table(data[pos + 2:end], marker)
-        if copy is not None:
-            copy.segment(data, pos - 2, end)
     if marker != SOS:
         return end
     if known_scans and end in known_scans:
         return _known_scan_end(data, end, known_scans[end])
-    found = scan_end(data, end) if copy is None else copy.scan(data, end)
+    found = scan_end(data, end)
     if found < 0:
         raise TruncatedImageError("the picture data stops before its end marker")
     return found
@@ -135,63 +127,6 @@ def scan_end(data: bytes, start: int) -> int:
         return _native_scan_end(data, start)
     found = _SCAN_END.search(data, start)
     return -1 if found is None else found.start()
-
-
-def copy_scan(data: bytes, start: int, out: bytearray, at: int) -> int:
-    """Copy the scan starting at ``data[start]`` to ``out[at:]``; return where it ends, or -1.
-
-    The end is searched for in the copy, not in ``data``, so what was checked is what is
-    kept even if ``data`` (a mapped file) changes meanwhile. ``out`` must have room for
-    the rest of ``data``; bytes past the end may be copied too (the next write covers them).
-    """
-    if _native_copy_scan is not None:
-        return _native_copy_scan(data, start, out, at)
-    end = scan_end(data, start)
-    stop = len(data) if end < 0 else end
-    out[at:at + stop - start] = data[start:stop]
-    found = _SCAN_END.search(out, at, at + stop - start)  # ``data`` changed since: the copy rules
-    return end if found is None else start + found.start() - at
-
-
-class Copy:
-    """The coding segments of a clean JPEG, copied into one buffer as ``parse`` walks them.
-
-    Each run is copied and searched in one pass (``copy_scan``). Room is left in front for
-    the headers the cleaner writes once the walk is done, so the megabytes are not moved
-    again when they are put behind them.
-    """
-
-    ROOM = 65536  # a rebuilt ICC profile is a few KB; a larger one costs one more copy
-
-    def __init__(self, size: int) -> None:
-        # Not zeroed (``_scan.room``): ``finish`` keeps only bytes written since.
-        self.buffer = _room(self.ROOM + size + 2)  # + EOI
-        self.pos = self.ROOM
-        self.runs: dict[int, int] = {}  # start -> end of each copied run, in ``buffer``
-
-    def segment(self, data: bytes, start: int, end: int) -> None:
-        self.buffer[self.pos:self.pos + end - start] = data[start:end]
-        self.pos += end - start
-
-    def scan(self, data: bytes, start: int) -> int:
-        end = copy_scan(data, start, self.buffer, self.pos)
-        if end >= 0:
-            self.runs[self.pos] = self.pos + end - start
-            self.pos += end - start
-        return end
-
-    def finish(self, head: bytes, tail: bytes) -> tuple[bytearray, dict[int, int]]:
-        """Return ``head``, the copied segments and ``tail`` as one file, and its runs."""
-        start = self.ROOM - len(head)
-        if start < 0:
-            out = bytearray().join((head, memoryview(self.buffer)[self.ROOM:self.pos], tail))
-        else:
-            out, self.pos = self.buffer, self.pos + len(tail)
-            out[self.pos - len(tail):self.pos] = tail
-            del out[self.pos:]  # first: cutting the end moves nothing while the front is whole
-            out[start:self.ROOM] = head
-            del out[:start]  # CPython moves a bytearray's start here, not its bytes
-        return out, {run - start: end - start for run, end in self.runs.items()}
 
 
 def _known_scan_end(data: bytes, start: int, stop: int) -> int:
@@ -249,8 +184,8 @@ def _frame(jpeg: Jpeg, data: bytes) -> Jpeg:
 
 def first(jpeg: Jpeg, data: bytes, marker: int, tag: bytes) -> bytes | None:
     """Return the payload of the first ``marker`` segment starting with ``tag``, if any."""
-    for seg in jpeg.segments:  # sliced, not startswith: ``data`` may be a mapped file
-        if seg.marker == marker and data[seg.start + 4:seg.start + 4 + len(tag)] == tag:
+    for seg in jpeg.segments:
+        if seg.marker == marker and data.startswith(tag, seg.start + 4, seg.end):
             return seg.payload(data)
     return None
 

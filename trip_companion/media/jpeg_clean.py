@@ -5,6 +5,11 @@ write fresh JFIF and Adobe headers (density and colour transform only), a minima
 block holding Orientation alone when the picture is not upright, and the neutral ICC
 profile. Whatever follows the first end-of-image marker (MPO pictures, Samsung trailers,
 motion-photo video, an appended ZIP) is dropped.
+
+A bytearray handed over by ``sanitize(..., in_place=True)`` (``strip`` reads each file
+into one) becomes the clean file itself: our headers take the place of the metadata in
+front of the first coding segment and the coding segments close up behind them, so a
+photo's megabytes are read once and written once, never copied in between.
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from trip_companion.media.jpeg import (
     CODING,
     COM,
     ICC_TAG,
+    SOS,
     XMP_EXT_TAG,
     XMP_TAG,
-    Copy,
     Jpeg,
+    Segment,
     first,
     icc_profile,
     orientation,
@@ -43,8 +49,7 @@ def clean(data: bytes, limits: m.Limits) -> m.Draft:
 
     :raises SanitizeError: truncated, corrupt, unsupported or oversized input.
     """
-    copy = Copy(len(data))
-    jpeg = parse(data, copy=copy)  # the coding segments, copied as they are walked
+    jpeg = parse(data)
     limits.check_pixels(jpeg.width, jpeg.height)
     turn = orientation(jpeg, data)
     raw_profile = icc_profile(jpeg, data)
@@ -55,7 +60,7 @@ def clean(data: bytes, limits: m.Limits) -> m.Draft:
     if raw_profile is None and first(jpeg, data, APP2, ICC_TAG) is not None:
         found.add(m.COLOUR_PROFILE, "unreadable colour profile")
     head = b"".join([b"\xff\xd8", *header_segments(jpeg, data, turn, profile.data)])
-    out, scans = copy.finish(head, b"\xff\xd9")
+    out, scans = _assemble(data, jpeg, head)
     width, height = pixels.displayed_size(jpeg.width, jpeg.height, turn)
     return m.Draft(out, "jpeg", width, height, found.as_dict(), turn=turn, profile=profile.data,
                    scans=scans)
@@ -92,6 +97,42 @@ def header_segments(jpeg: Jpeg, data: bytes, turn: int, profile: bytes | None) -
     if adobe is not None:
         out.append(_adobe(adobe))
     return out
+
+
+def _assemble(data: bytes | bytearray, jpeg: Jpeg,
+              head: bytes) -> tuple[bytes | bytearray, dict[int, int]]:
+    """Return ``head``, the coding segments as they were and EOI, and where each run lies.
+
+    The runs (start -> end of the entropy-coded bytes after each scan header) are those
+    ``parse`` searched, in bytes nobody else can change: the verifier may skip them.
+    A bytearray is rearranged in place (see the module's docstring) when our headers fit
+    where the file's own began; anything else is joined into new bytes.
+    """
+    kept = [seg for seg in jpeg.segments if seg.marker in CODING]
+    runs, pos = {}, len(head)
+    for seg in kept:
+        if seg.marker == SOS:
+            runs[pos + 2 + int.from_bytes(data[seg.start + 2:seg.start + 4], "big")] = \
+                pos + seg.end - seg.start
+        pos += seg.end - seg.start
+    if isinstance(data, bytearray) and kept[0].start >= len(head):
+        return _in_place(data, kept, head), runs
+    view = memoryview(data)
+    return b"".join([head, *(view[seg.start:seg.end] for seg in kept), b"\xff\xd9"]), runs
+
+
+def _in_place(data: bytearray, kept: list[Segment], head: bytes) -> bytearray:
+    start = kept[0].start - len(head)
+    data[start:kept[0].start] = head
+    pos = kept[0].start
+    for seg in kept:  # all but a file with junk between its segments are already closed up
+        if seg.start != pos:
+            data[pos:pos + seg.end - seg.start] = data[seg.start:seg.end]  # (a copy: may overlap)
+        pos += seg.end - seg.start
+    data[pos:pos + 2] = b"\xff\xd9"  # over the file's own end marker, or what followed a scan
+    del data[pos + 2:]  # first: cutting the end moves nothing while the front is still there
+    del data[:start]  # CPython moves a bytearray's start here, not its bytes
+    return data
 
 
 def check_clean(data: bytes, turn: int, profile: bytes | None,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from trip_companion.media.errors import TooManyPixelsError
+from trip_companion.media.errors import EmptyFileError, FileTooLargeError, TooManyPixelsError
 
 # What a removal is about, in the order the report lists them. Teachers and the
 # headteacher's audit view read these, so they name the privacy risk, not the tag.
@@ -50,6 +50,21 @@ class Limits:
     max_pixels: int = 50_000_000  # 50 MP: above every phone sensor in ordinary mode
     jpeg_quality: int = 90  # only for re-encodes (HEIC/AVIF, rotated PNG/WebP)
     webp_quality: int = 90
+
+    def check_bytes(self, size: int) -> None:
+        """Refuse an empty file, or one larger than allowed, before reading any further.
+
+        :raises EmptyFileError: zero bytes.
+        :raises FileTooLargeError: over ``max_bytes`` (a video, an edited export).
+        """
+        if not size:
+            raise EmptyFileError("zero bytes")
+        if size > self.max_bytes:
+            raise FileTooLargeError(
+                f"{size} bytes, limit {self.max_bytes}",
+                message=(f"This file is too large to post ({size / 1e6:.0f} MB; the limit is "
+                         f"{self.max_bytes / 1e6:.0f} MB). Share the photo itself, not a video "
+                         "or an edited export."))
 
     def check_pixels(self, width: int, height: int) -> None:
         """Refuse a picture with more pixels than allowed, before it is decoded.

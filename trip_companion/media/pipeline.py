@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import mmap
 import struct
 import zlib
 from collections.abc import Callable
@@ -13,8 +12,6 @@ from PIL import Image
 from trip_companion.media import model as m
 from trip_companion.media.errors import (
     CorruptImageError,
-    EmptyFileError,
-    FileTooLargeError,
     SanitizeError,
     TooManyPixelsError,
     TruncatedImageError,
@@ -36,31 +33,23 @@ _DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, zli
                    IndexError, KeyError, TypeError)
 
 
-def sanitize(data: bytes | mmap.mmap, *, limits: m.Limits = m.DEFAULT_LIMITS) -> m.CleanImage:
+def sanitize(data: bytes | bytearray, *, limits: m.Limits = m.DEFAULT_LIMITS,
+             in_place: bool = False) -> m.CleanImage:
     """Return a verified clean copy of an uploaded photo, or raise; never a partial result.
 
-    ``data`` may also be a file mapped read-only into memory (``strip`` maps each file
-    rather than copying it in). Another program could change a mapped file while we
-    read it; that is safe because every check that matters runs on the clean copy's
-    own bytes (its scans are searched as they are copied, see ``jpeg.copy_scan``).
+    ``in_place=True`` hands over a bytearray (``strip`` reads each file into one): a JPEG
+    is then cleaned inside it rather than copied (see ``jpeg_clean``), and the caller
+    must not use it again. Otherwise ``data`` is taken as immutable bytes.
 
     :raises SanitizeError: a subclass naming why (empty, too large, unsupported,
         truncated, corrupt, too many pixels, or a clean copy that failed its re-read).
     """
-    mapped = isinstance(data, mmap.mmap)
-    if not mapped:
-        data = bytes(data)
-    if not len(data):
-        raise EmptyFileError("zero bytes")
-    if len(data) > limits.max_bytes:
-        raise FileTooLargeError(
-            f"{len(data)} bytes, limit {limits.max_bytes}",
-            message=(f"This file is too large to post ({len(data) / 1e6:.0f} MB; the limit is "
-                     f"{limits.max_bytes / 1e6:.0f} MB). Share the photo itself, not a video "
-                     "or an edited export."))
-    fmt = sniff(data[:_SNIFF_BYTES])
-    if mapped and fmt != "jpeg":
-        data = data[:]  # only the JPEG walk reads a mapped file in place
+    if not (in_place and isinstance(data, bytearray)):
+        data = bytes(data)  # (no copy for bytes)
+    limits.check_bytes(len(data))
+    fmt = sniff(bytes(data[:_SNIFF_BYTES]))
+    if fmt != "jpeg":
+        data = bytes(data)  # the other cleaners decode, and want immutable bytes
     draft = _clean(fmt, data, limits)
     verify(draft)
     return m.CleanImage(draft.data, draft.format, draft.width, draft.height, draft.removed)

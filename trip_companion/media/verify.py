@@ -12,11 +12,11 @@ coded pixels for text would triple the cost of the lossless path. PNG and WebP a
 scanned whole (they are decoded anyway, so the scan is noise in their cost).
 
 The JPEG walk itself does not search those runs again either when the cleaner says
-where it put them (``Draft.scans``): the cleaner searched them for markers in these
-very bytes, as it copied them (``jpeg.copy_scan``), so even input that changed while it was
-read (a mapped file) cannot slip a segment into them. Everything else is re-read, and
-each run must end exactly where a marker begins; a map that does not line up is not
-used (the run is searched) or fails. This halves the cost of a large JPEG.
+where it put them (``Draft.scans``): the cleaner's own walk searched them, in bytes that
+nothing else can change (immutable bytes, or a buffer handed over to it) and that it then
+kept as they were. Everything else is re-read, and each run must end exactly where a
+marker begins; a map that does not line up is not used (the run is searched) or fails.
+This halves the cost of a large JPEG.
 """
 
 from __future__ import annotations
