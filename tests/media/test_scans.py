@@ -1,9 +1,10 @@
-"""The verifier's short cut for JPEG: copied scans are skipped, but only where they fit.
+"""The lossless JPEG path's two short cuts: runs the verifier skips, and cleaning in place.
 
-``jpeg_clean`` tells the verifier where the entropy-coded runs it copied lie in its
-output (``Draft.scans``); the re-read walks everything else and checks that each run
-ends exactly at a marker. These tests make sure the short cut sees the same structure
-as the full walk and still refuses anything that is not ours.
+``jpeg_clean`` tells the verifier where the entropy-coded runs it kept lie in its output
+(``Draft.scans``); the re-read walks everything else and checks that each run ends
+exactly at a marker. These tests make sure the short cut sees the same structure as the
+full walk and still refuses anything that is not ours; and that a file cleaned inside its
+own buffer (``strip``) comes out byte for byte as one cleaned into new bytes.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.media import helpers as h
 from trip_companion.media import (
     DEFAULT_LIMITS,
     CorruptImageError,
+    SanitizeError,
     UnsafeOutputError,
     jpeg,
     jpeg_clean,
@@ -144,3 +148,31 @@ def test_headers_that_do_not_fit_where_the_files_began_are_joined_instead():
     clean = sanitize(given, in_place=True)
     assert clean.data is not given and clean.data[:2] == b"\xff\xd8"
     assert clean == sanitize(late) and jpeg.ICC_TAG in clean.data
+
+
+_EXTRA = st.sampled_from([
+    jpeg.segment(jpeg.COM, b"SECRET"), jpeg.segment(jpeg.APP1, b"Exif\x00\x00MM\x00*SECRET"),
+    jpeg.segment(jpeg.APP13, b"Photoshop 3.0\x00SECRET"), b"JUNK", b"\xff\xff",  # fill
+    jpeg.segment(0xE9, b"vendor SECRET" * 40),
+])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.booleans(), st.sampled_from([1, 3, 6, 8]),
+       st.lists(st.tuples(st.integers(0, 30), _EXTRA), max_size=4))
+def test_cleaning_in_place_makes_the_same_file_as_joining(progressive, turn, extras):
+    """Whatever lies between the segments (metadata, junk, fill), wherever it lies."""
+    data = h.encode(h.picture((61, 37)), "JPEG", progressive=progressive,
+                    exif=h.exif_block(turn).tobytes())
+    bounds = [s.start for s in jpeg.parse(data).segments if s.marker != jpeg.SOS]
+    cuts = sorted(((bounds[at % len(bounds)], extra) for at, extra in extras), reverse=True)
+    for cut, extra in cuts:  # from the end, so that each cut is still between segments
+        data = data[:cut] + extra + data[cut:]
+    try:
+        expected = sanitize(data)
+    except SanitizeError as exc:
+        with pytest.raises(type(exc)):
+            sanitize(bytearray(data), in_place=True)
+        return
+    clean = sanitize(bytearray(data), in_place=True)
+    assert clean == expected and b"SECRET" not in clean.data

@@ -125,7 +125,7 @@ class Draft:
 class CleanImage:
     """A verified clean copy: the only bytes of a photo the app keeps."""
 
-    data: bytes = field(repr=False)
+    data: bytes = field(repr=False)  # a bytearray when cleaned in place (``strip``)
     format: str  # "jpeg", "png" or "webp"
     width: int  # as displayed, after orientation
     height: int
