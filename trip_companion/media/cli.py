@@ -9,8 +9,8 @@ process, since starting the workers costs more than they save there.
 A folder of JPEGs is bound by memory traffic and start-up, not by Python, so each photo's
 bytes are moved as few times as the checks allow: the file is read once into a buffer of
 our own, cleaned inside it (its scans searched in C, see ``jpeg``; nothing else can
-change it meanwhile), and written once. (Mapping the file instead measured slower: mapping
-and unmapping cost more than the copy they save.) Workers are forked after the imports
+change it meanwhile), and written once. (Mapping the file measured no faster: mapping and
+unmapping it cost what reading it in does.) Workers are forked after the imports
 and the first file, so they start with everything loaded, and this process cleans a share
 itself. The arguments are read with ``argparse``, not click: click alone would add a
 third to the start-up, which is most of a 200-photo run.
@@ -237,9 +237,11 @@ def _read(file: Any, size: int) -> bytearray:
                 break
             got += n
     del buffer[got:]
-    while got <= DEFAULT_LIMITS.max_bytes:  # to the end: it grew since, or it is a pipe
-        more = file.read(min(65536, DEFAULT_LIMITS.max_bytes + 1 - got))  # (small: read()
-        if not more:  # allocates all it is asked for before it reads)
+    # On to the end (it grew since, or it is a pipe), in small reads: read(n) allocates
+    # n bytes before it reads any.
+    while got <= DEFAULT_LIMITS.max_bytes:
+        more = file.read(min(65536, DEFAULT_LIMITS.max_bytes + 1 - got))
+        if not more:
             break
         buffer += more
         got += len(more)
