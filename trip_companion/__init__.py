@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 # The checkout (templates/, static/ beside the package); a string, so that importing the
-# package stays cheap for ``strip`` (pathlib alone is a tenth of its start-up).
+# package stays cheap for ``strip`` (pathlib costs it a few milliseconds).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
