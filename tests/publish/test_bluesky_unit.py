@@ -64,6 +64,15 @@ def test_facets_use_utf8_byte_offsets():
     assert found[0]["features"] == [{"$type": "app.bsky.richtext.facet#tag", "tag": "Year5"}]
 
 
+def test_a_link_stops_before_the_punctuation_that_ends_its_sentence():
+    text = "Photos at https://school.test/trip. Or (https://school.test/a?b=1), “https://x.test/”!"
+    encoded = text.encode()
+    found = facets(text)
+    spans = [encoded[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in found]
+    assert spans == ["https://school.test/trip", "https://school.test/a?b=1", "https://x.test/"]
+    assert [f["features"][0]["uri"] for f in found] == spans
+
+
 def test_expired_token_is_refreshed_and_the_call_repeated(connected: FileCredentialStore):
     connected.update("bluesky", lambda c: {**c, "session": session(time.time() + 3600)})
     fresh, calls = session(time.time() + 7200, "refresh-2"), []

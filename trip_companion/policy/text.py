@@ -49,7 +49,7 @@ PART_RE = regex.compile(
     r"|\p{Ll}\p{M}*(?:\p{Ll}\p{M}*)*|\p{N}+"
 )
 BOUNDARY_RE = regex.compile(r"[.!?:;\n]|\p{So}|\p{Extended_Pictographic}")
-_URL_TAIL = ".,!?:;)'\"’"
+_URL_TAIL = ".,!?:;)'\"’”"
 
 
 @lru_cache(maxsize=100_000)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from trip_companion.policy.text import trim_url
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.bluesky_session import (
     NAME,
@@ -49,14 +50,19 @@ def record_key(post_key: str) -> str:
 
 
 def facets(text: str) -> list[dict[str, Any]]:
-    """Rich-text facets (UTF-8 byte ranges) that make links and hashtags work."""
-    found = [(m, {"$type": "app.bsky.richtext.facet#link", "uri": m.group()})
-             for m in URL.finditer(text)]
-    found += [(m, {"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)})
+    """Rich-text facets (UTF-8 byte ranges) that make links and hashtags work.
+
+    A link stops before the punctuation that ends its sentence ("…/trip." links to
+    ".../trip"), as the policy check reads it.
+    """
+    links = [trim_url(text, m.span()) for m in URL.finditer(text)]
+    found = [(start, end, {"$type": "app.bsky.richtext.facet#link", "uri": text[start:end]})
+             for start, end in links if end > start]
+    found += [(m.start(), m.end(), {"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)})
               for m in HASHTAG.finditer(text)]
-    return [{"index": {"byteStart": utf8_length(text[: m.start()]),
-                       "byteEnd": utf8_length(text[: m.end()])}, "features": [feature]}
-            for m, feature in sorted(found, key=lambda pair: pair[0].start())]
+    return [{"index": {"byteStart": utf8_length(text[:start]),
+                       "byteEnd": utf8_length(text[:end])}, "features": [feature]}
+            for start, end, feature in sorted(found, key=lambda found: found[0])]
 
 
 class BlueskyPublisher(HttpPublisher):
