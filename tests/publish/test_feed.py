@@ -90,3 +90,16 @@ def test_any_text_gives_well_formed_xml_that_keeps_the_words(school: str, text: 
     for word in text.split():
         if word.isalnum() and word.isascii():
             assert word in content
+
+
+def test_text_is_held_to_the_limit_the_compose_check_applies():
+    """The policy check allows the feed 5,000 characters; the feed takes what it allowed."""
+    from trip_companion.policy import count
+    from trip_companion.policy.length import LIMITS
+
+    feed = FeedPublisher(InMemoryFeedStore())
+    longest = "Raft " * (LIMITS["feed"] // 5)
+    assert count(longest, "feed") == LIMITS["feed"] == 5000
+    assert feed.publish(outgoing(key="long", text=longest)).remote_id == "long"
+    with pytest.raises(PermanentFailure, match="too long for The school feed: 5001"):
+        feed.publish(outgoing(key="longer", text=longest + "!"))

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from trip_companion.policy import count
+from trip_companion.policy.length import LIMITS as TEXT_LIMITS
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
-from trip_companion.publish.errors import PermanentFailure
+from trip_companion.publish.text import check_post
 
-FEED_LIMITS = Limits(max_images=4, max_image_bytes=2_000_000, max_chars=2000,
+# The text limit is the one the policy check applies at compose time (it said 2,000 here).
+FEED_LIMITS = Limits(max_images=4, max_image_bytes=2_000_000, max_chars=TEXT_LIMITS["feed"],
                      max_side=2048, max_alt_chars=1000)
+
+
+def _length(text: str) -> int:
+    """Count as the compose page's policy check does, so what it allowed is accepted."""
+    return count(text, "feed")
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,7 @@ class FeedPublisher:
 
     def publish(self, post: OutgoingPost) -> Published:
         """Add the post to the feed; a second call with the same key changes nothing."""
-        if len(post.images) > FEED_LIMITS.max_images:
-            msg = f"The school feed takes at most {FEED_LIMITS.max_images} photos per post."
-            raise PermanentFailure(msg)
+        check_post(post, FEED_LIMITS, "The school feed", _length)
         entry = self.store.add(FeedEntry(post.key, post.text, tuple(post.images),
                                          post.created_at))
         return Published(self.network, entry.key, self.entry_url(entry.key))
