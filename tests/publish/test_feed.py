@@ -103,3 +103,8 @@ def test_text_is_held_to_the_limit_the_compose_check_applies():
     assert feed.publish(outgoing(key="long", text=longest)).remote_id == "long"
     with pytest.raises(PermanentFailure, match="too long for The school feed: 5001"):
         feed.publish(outgoing(key="longer", text=longest + "!"))
+    described = outgoing(key="described")
+    image = described.images[0]
+    kept = OutgoingPost(key="described", text="Rafts",
+                        images=[(image.data, "a" * 1500, image.width, image.height)])
+    assert feed.publish(kept).remote_id == "described"  # compose keeps up to 1,500

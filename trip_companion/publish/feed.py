@@ -18,9 +18,10 @@ from trip_companion.policy.length import LIMITS as TEXT_LIMITS
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.text import check_post
 
-# The text limit is the one the policy check applies at compose time (it said 2,000 here).
+# The text limit is the one the policy check applies at compose time, and the description
+# limit what compose keeps (1,500): the feed takes whatever compose let through.
 FEED_LIMITS = Limits(max_images=4, max_image_bytes=2_000_000, max_chars=TEXT_LIMITS["feed"],
-                     max_side=2048, max_alt_chars=1000)
+                     max_side=2048, max_alt_chars=1500)
 
 
 def _length(text: str) -> int:
