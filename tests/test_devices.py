@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -230,3 +231,43 @@ def test_signing_out_ends_a_copied_session_too(app):
     for name, value in stolen.items():
         copy.set_cookie(name, value)
     assert copy.get("/posts").status_code == 302  # back to sign in
+
+
+def test_every_way_a_device_is_trusted_uses_the_schools_lifetime(tmp_path, demo_template):
+    """A school that trusts devices for four weeks, not a term: the first headteacher's
+    device, a passcode, a renewal and the operator's ``devices trust`` all use its four."""
+    from trip_companion import profile
+    from trip_companion.models import School
+
+    app = build_app(tmp_path / "l", demo_template)
+    sessions = app.extensions["trip_companion.sessions"]
+    with sessions() as db:
+        school = db.query(School).one()
+        head = db.query(User).filter_by(email=EMAILS[Role.HEADTEACHER]).one()
+        four = dataclasses.replace(profile.load(db, school), device_lifetime_weeks=4)
+        profile.save(db, school, four, head)
+        db.commit()
+    four_weeks = timedelta(weeks=4)
+
+    def expires_in(email: str) -> timedelta:
+        with sessions() as db:
+            user = db.query(User).filter_by(email=email).one()
+            device = db.query(Device).filter_by(user_id=user.id).order_by(Device.id.desc()).first()
+            return device.expires_at - utcnow()
+
+    head = Auth(app.test_client())
+    head.login(Role.HEADTEACHER, approve=False)  # the first: trusted at once
+    assert timedelta(weeks=4) - timedelta(minutes=5) < expires_in(EMAILS[Role.HEADTEACHER]) \
+        <= four_weeks
+    staff = Auth(app.test_client())
+    staff.login(Role.STAFF)  # approved with a passcode (tests.conftest.approve_pending)
+    assert expires_in(EMAILS[Role.STAFF]) <= four_weeks
+    with sessions() as db:
+        device = db.query(Device).filter_by(status=DeviceStatus.TRUSTED).order_by(
+            Device.id.desc()).first()
+        devices.renew(db, device, utcnow() + timedelta(weeks=1))
+        assert device.expires_at - utcnow() <= timedelta(weeks=5)
+        device.status = DeviceStatus.PENDING
+        devices.trust(db, device)
+        assert device.expires_at - utcnow() <= four_weeks
+        db.rollback()

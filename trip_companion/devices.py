@@ -14,8 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from trip_companion.models import Device, DeviceStatus, Role, User, utcnow
-from trip_companion.profile import Settings
+from trip_companion import profile
+from trip_companion.models import Device, DeviceStatus, Role, School, User, utcnow
 
 # Passcodes are short-lived and tried at most five times; argon2 keeps a leaked row useless.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -60,7 +60,8 @@ def for_login(db: Session, user: User, token: str | None, user_agent: str,
     device = Device(school_id=user.school_id, user_id=user.id, token_hash=token_hash(token),
                     name=describe(user_agent), user_agent=user_agent[:1000], status=status,
                     last_seen_at=now, approved_at=now if status == DeviceStatus.TRUSTED else None,
-                    expires_at=now + DEFAULT_LIFETIME if status == DeviceStatus.TRUSTED else None)
+                    expires_at=now + lifetime(db, user.school_id)
+                    if status == DeviceStatus.TRUSTED else None)
     db.add(device)
     db.flush()
     return device, token, True
@@ -82,7 +83,6 @@ def _first_head_device(db: Session, user: User) -> bool:
 
 PASSCODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-DEFAULT_LIFETIME = Settings().device_lifetime  # the profile may set another
 
 
 class DeviceError(ValueError):
@@ -109,8 +109,17 @@ def approve(db: Session, device: Device, approver: User, now: datetime | None = 
     return code
 
 
-def enter_passcode(db: Session, device: Device, code: str, now: datetime | None = None,
-                   lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+def lifetime(db: Session, school_id: int) -> timedelta:
+    """How long the school trusts an approved device before it must be renewed (R13).
+
+    The school's profile sets it (a term unless changed); every way a device becomes
+    trusted uses it: the passcode, a renewal, the first headteacher's device and the
+    operator's ``devices trust``.
+    """
+    return profile.load(db, db.get(School, school_id)).device_lifetime
+
+
+def enter_passcode(db: Session, device: Device, code: str, now: datetime | None = None) -> None:
     """Trust the device if ``code`` is its live passcode; count and limit wrong tries."""
     now = now or utcnow()
     if device.status != DeviceStatus.PENDING or device.passcode_hash is None:
@@ -131,7 +140,7 @@ def enter_passcode(db: Session, device: Device, code: str, now: datetime | None 
     _forget_passcode(device)
     device.status = DeviceStatus.TRUSTED
     device.approved_at = now
-    device.expires_at = now + lifetime
+    device.expires_at = now + lifetime(db, device.school_id)
 
 
 def _count_attempt(db: Session, device: Device) -> bool:
@@ -147,13 +156,17 @@ def _count_attempt(db: Session, device: Device) -> bool:
     return bool(spent)
 
 
-def trust(db: Session, device: Device, now: datetime | None = None,
-          lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+def trust(db: Session, device: Device, now: datetime | None = None) -> None:
     """Trust a device without a passcode: only for the server's operator, at its console."""
     now = now or utcnow()
     _forget_passcode(device)
-    device.status, device.approved_at, device.expires_at = (DeviceStatus.TRUSTED, now,
-                                                           now + lifetime)
+    device.status, device.approved_at, device.expires_at = (
+        DeviceStatus.TRUSTED, now, now + lifetime(db, device.school_id))
+
+
+def renew(db: Session, device: Device, now: datetime | None = None) -> None:
+    """Trust a trusted device for another of the school's lifetimes, from now."""
+    device.expires_at = (now or utcnow()) + lifetime(db, device.school_id)
 
 
 def _forget_passcode(device: Device) -> None:

@@ -18,8 +18,8 @@ from flask import (
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from trip_companion import accounts, audit, devices, notify, profile
-from trip_companion.models import Device, DeviceStatus, Role, utcnow
+from trip_companion import accounts, audit, devices, notify
+from trip_companion.models import Device, DeviceStatus, Role
 from trip_companion.web import access
 from trip_companion.web.access import allow, signed_in
 from trip_companion.web.context import get_db, render, school_row
@@ -126,9 +126,8 @@ def rename():
 def passcode():
     db = get_db()
     device = cookie_device() or abort(404)
-    lifetime = profile.load(db, current_user.school).device_lifetime
     try:
-        devices.enter_passcode(db, device, request.form.get("passcode", ""), lifetime=lifetime)
+        devices.enter_passcode(db, device, request.form.get("passcode", ""))
     except devices.DeviceError as exc:
         audit.record(db, device.school_id, "device.passcode_failed", actor=current_user,
                      device=device, subject=f"device:{device.id}", security=True)
@@ -206,7 +205,7 @@ def renew(device_id: int):
     device = school_row(Device, device_id)
     if device.status != DeviceStatus.TRUSTED:
         abort(409)
-    device.expires_at = utcnow() + profile.load(db, current_user.school).device_lifetime
+    devices.renew(db, device)
     audit.record(db, device.school_id, "device.renewed", actor=current_user,
                  subject=f"device:{device.id}", security=True)
     db.commit()
