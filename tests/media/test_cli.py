@@ -238,7 +238,7 @@ def test_a_worker_that_dies_loses_only_the_files_it_had_not_reported(tmp_path, m
         f"p{n:02}.jpg" for n in (0, 1, 2, 3, 5, 7)]
 
 
-def test_a_file_that_cannot_be_mapped_is_read(tmp_path):
+def test_a_fifo_and_a_device_are_read_too(tmp_path):
     import os
     import threading
 
@@ -256,18 +256,13 @@ def test_a_file_that_cannot_be_mapped_is_read(tmp_path):
 
 
 def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
-    """A 4 GB video (sparse here) is measured and refused; not a byte of it is read."""
+    """A 4 GB video (sparse here) is measured and refused: no buffer is made for it."""
     from trip_companion.media import cli
 
-    reads = []
-    real_open = open
+    def no_room(size):
+        raise AssertionError(f"a buffer of {size} bytes was asked for")
 
-    def recording_open(path, *args, **kwargs):
-        file = real_open(path, *args, **kwargs)
-        reads.append(file)
-        return file
-
-    monkeypatch.setattr(cli, "open", recording_open, raising=False)
+    monkeypatch.setattr(cli, "_room", no_room)
     video = tmp_path / "VID_0001.jpg"
     with video.open("wb") as file:
         file.write(b"\xff\xd8\xff\xe0")
@@ -275,7 +270,54 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path, monkeypatch):
     result = _invoke(str(video), "--out", str(tmp_path / "out"), "-j", "1")
     assert result.exit_code == 1 and "[too_large]" in result.output
     assert not (tmp_path / "out" / "VID_0001.jpg").exists()
-    assert len(reads) == 1 and reads[0].closed  # opened, measured, closed
+
+
+def test_photos_may_follow_out_and_a_file_is_no_folder(photos, tmp_path, capsys):
+    out = tmp_path / "o"
+    result = _invoke(str(photos / "IMG_0001.JPG"), "--out", f"{out}/", str(photos / "cut.jpg"),
+                     "--json", "-j", "1")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 1 and [row["ok"] for row in rows] == [True, False]
+    assert rows[0]["output"] == str(out / "IMG_0001.jpg")  # one form of each path
+    assert _invoke(str(photos / "IMG_0001.JPG"), "--out", str(photos / "cut.jpg")).exit_code == 2
+    assert "it must be a folder" in capsys.readouterr().err
+
+
+def test_no_copy_lands_on_an_original_or_on_another_copy(tmp_path):
+    """``a.jpg`` and ``a.png`` are both "a": numbered, they must skip the ``a-1`` there."""
+    import hashlib
+
+    photo = h.encode(h.picture(), "JPEG", exif=h.exif_block().tobytes())
+    for name in ("a-1.jpg", "a.jpg"):
+        (tmp_path / name).write_bytes(photo)
+    (tmp_path / "a.png").write_bytes(h.encode(h.picture(), "PNG"))
+    original = hashlib.sha256((tmp_path / "a-1.jpg").read_bytes()).hexdigest()
+    result = _invoke(*(str(tmp_path / n) for n in ("a-1.jpg", "a.jpg", "a.png")), "--out",
+                     str(tmp_path), "-j", "1")
+    assert "would_overwrite" in result.output  # a-1.jpg's own copy would be itself
+    assert hashlib.sha256((tmp_path / "a-1.jpg").read_bytes()).hexdigest() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-1.jpg", "a-2.jpg", "a-3.png",
+                                                         "a.jpg", "a.png"]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    files = _jpegs(tmp_path / "in", 12)
+    code = ("import sys, trip_companion; sys.argv = ['trip-companion', 'strip', "
+            "*sys.argv[1:]]; trip_companion.main()")
+    run = subprocess.Popen([sys.executable, "-c", code, *map(str, files), "--out",
+                            str(tmp_path / "out"), "-j", "1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # like ``| head -0``: nobody reads, so strip stops, as cp -v would
+    with run.stderr:
+        stderr = run.stderr.read().decode()
+    assert run.wait() == 1 and "Traceback" not in stderr, stderr
+    written = list((tmp_path / "out").iterdir())
+    assert written and not [p for p in written if p.name.startswith(".strip-")]
+    for path in written:  # what was written is whole
+        assert Image.open(path).verify() is None
 
 
 class _Trickle:

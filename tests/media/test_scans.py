@@ -95,21 +95,6 @@ def test_drafts_without_runs_are_walked_in_full():
     verify.verify(dataclasses.replace(draft, scans={}))
 
 
-def _mapped(tmp_path, data: bytes):
-    import mmap
-
-    path = tmp_path / "photo.jpg"
-    path.write_bytes(data)
-    with path.open("r+b") as file:
-        return mmap.mmap(file.fileno(), 0)
-
-
-def test_a_mapped_file_is_cleaned_alike(tmp_path):
-    data = h.encode(h.picture((97, 41)), "JPEG", progressive=True,
-                    exif=h.exif_block(6).tobytes(), restart_marker_blocks=2)
-    assert sanitize(_mapped(tmp_path, data)) == sanitize(data)
-
-
 def _dirty(progressive: bool = False) -> bytes:
     return h.encode(h.picture((97, 41)), "JPEG", progressive=progressive,
                     exif=h.exif_block(6).tobytes(), restart_marker_blocks=2) + b"TRAILER"
@@ -174,5 +159,7 @@ def test_cleaning_in_place_makes_the_same_file_as_joining(progressive, turn, ext
         with pytest.raises(type(exc)):
             sanitize(bytearray(data), in_place=True)
         return
-    clean = sanitize(bytearray(data), in_place=True)
+    given = bytearray(data)
+    clean = sanitize(given, in_place=True)
     assert clean == expected and b"SECRET" not in clean.data
+    assert clean.data is given  # EXIF and JFIF in front always leave our headers room

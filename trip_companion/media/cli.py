@@ -51,8 +51,12 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     The extension follows the clean format (a HEIC becomes .jpg). Exit status 1 if any
     file could not be cleaned, 2 for a usage error.
     """
-    args = _parser(prog).parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    parser = _parser(prog)
+    args = parser.parse_intermixed_args(argv)  # photos may come after --out too
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--out {args.out!r}: {exc.strerror or exc} (it must be a folder)")
     jobs = args.jobs
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(args.files) >= _POOL_MIN_BYTES else 1
@@ -70,8 +74,11 @@ def run(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
     there is nothing left to tidy: every copy is written and closed, no exit handler of
     ours is pending, and standard output is flushed here.
     """
-    status = main(argv, prog)
-    sys.stdout.flush()
+    try:
+        status = main(argv, prog)
+        sys.stdout.flush()
+    except BrokenPipeError:  # ``strip … | head``: the reader has all it wanted
+        status = 1
     os._exit(status)
 
 
@@ -120,15 +127,21 @@ def _input_bytes(files: list[str]) -> int:
 
 
 def _jobs(files: list[str], out_dir: str, with_hash: bool) -> list[_Job]:
-    """Name each output after its input; repeated names get -1, -2… so none overwrite."""
+    """Name each output after its input; repeated names get -1, -2… so none overwrite.
+
+    A number is skipped where an input already has that name (``a-1.jpg`` beside
+    ``a.jpg`` and ``a.png``), so no copy lands on another's name, nor on an original.
+    """
     stems = [Path(f).stem for f in files]
-    repeats = Counter(stems)
-    seen: Counter[str] = Counter()
+    repeats, taken, numbers = Counter(stems), set(stems), Counter[str]()
     jobs = []
     for path, stem in zip(files, stems, strict=True):
-        seen[stem] += 1
-        name = f"{stem}-{seen[stem]}" if repeats[stem] > 1 else stem
-        jobs.append((os.fspath(path), os.fspath(out_dir), name, with_hash))
+        name = stem
+        while repeats[stem] > 1 and name in taken:
+            numbers[stem] += 1
+            name = f"{stem}-{numbers[stem]}"
+        taken.add(name)
+        jobs.append((os.path.normpath(path), os.path.normpath(out_dir), name, with_hash))
     return jobs
 
 
