@@ -65,11 +65,13 @@ def test_facets_use_utf8_byte_offsets():
 
 
 def test_a_link_stops_before_the_punctuation_that_ends_its_sentence():
-    text = "Photos at https://school.test/trip. Or (https://school.test/a?b=1), “https://x.test/”!"
+    text = ("Photos at https://school.test/trip. Or (https://school.test/a?b=1), "
+            "“https://x.test/”! See https://en.wikipedia.org/wiki/Lindisfarne_(island).")
     encoded = text.encode()
     found = facets(text)
     spans = [encoded[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in found]
-    assert spans == ["https://school.test/trip", "https://school.test/a?b=1", "https://x.test/"]
+    assert spans == ["https://school.test/trip", "https://school.test/a?b=1", "https://x.test/",
+                     "https://en.wikipedia.org/wiki/Lindisfarne_(island)"]
     assert [f["features"][0]["uri"] for f in found] == spans
 
 

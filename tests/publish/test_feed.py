@@ -101,7 +101,7 @@ def test_text_is_held_to_the_limit_the_compose_check_applies():
     longest = "Raft " * (LIMITS["feed"] // 5)
     assert count(longest, "feed") == LIMITS["feed"] == 5000
     assert feed.publish(outgoing(key="long", text=longest)).remote_id == "long"
-    with pytest.raises(PermanentFailure, match="too long for The school feed: 5001"):
+    with pytest.raises(PermanentFailure, match="too long for the school feed: 5001"):
         feed.publish(outgoing(key="longer", text=longest + "!"))
     described = outgoing(key="described")
     image = described.images[0]

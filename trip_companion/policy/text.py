@@ -152,8 +152,12 @@ def _title_case(tokens: tuple[Token, ...]) -> bool:
 
 
 def trim_url(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Stop a link before the punctuation that ends its sentence, but keep a closing
+    bracket that pairs one in the link (``…/wiki/Lindisfarne_(island)``)."""
     start, end = span
     while end > start and text[end - 1] in _URL_TAIL:
+        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+            break
         end -= 1
     return start, end
 

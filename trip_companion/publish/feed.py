@@ -91,7 +91,7 @@ class FeedPublisher:
 
     def publish(self, post: OutgoingPost) -> Published:
         """Add the post to the feed; a second call with the same key changes nothing."""
-        check_post(post, FEED_LIMITS, "The school feed", _length)
+        check_post(post, FEED_LIMITS, "the school feed", _length)
         entry = self.store.add(FeedEntry(post.key, post.text, tuple(post.images),
                                          post.created_at))
         return Published(self.network, entry.key, self.entry_url(entry.key))

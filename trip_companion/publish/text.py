@@ -36,7 +36,8 @@ def check_post(post: OutgoingPost, limits: Limits, name: str,
     :raises PermanentFailure: too many photos, a photo too large, or text too long.
     """
     if len(post.images) > limits.max_images:
-        msg = f"{name} takes at most {limits.max_images} photos per post; remove some."
+        msg = f"{name[:1].upper()}{name[1:]} takes at most {limits.max_images} photos per post; " \
+            "remove some."
         raise PermanentFailure(msg)
     for number, image in enumerate(post.images, start=1):
         if len(image.data) > limits.max_image_bytes:
