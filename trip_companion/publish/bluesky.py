@@ -28,7 +28,7 @@ from trip_companion.publish.bluesky_session import (
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import PermanentFailure, RetryLater
 from trip_companion.publish.http import HttpPublisher, check, json_or_empty, make_client, send
-from trip_companion.publish.text import HASHTAG, URL, check_post, graphemes, utf8_length
+from trip_companion.publish.text import HASHTAG, URL, check_post, utf8_length
 
 POST = "app.bsky.feed.post"
 THREADGATE = "app.bsky.feed.threadgate"
@@ -84,7 +84,7 @@ class BlueskyPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Write the gates, then the post, all under the key derived from post.key."""
-        check_post(post, LIMITS, NAME, graphemes)
+        check_post(post, LIMITS, NAME, "bluesky")
         if utf8_length(post.text) > MAX_TEXT_BYTES:
             raise PermanentFailure("The text is too long for Bluesky; shorten it.")
         did, rkey = self.session.current()["did"], record_key(post.key)

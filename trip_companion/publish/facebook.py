@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from trip_companion.policy import count
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import ConnectionBroken, PermanentFailure, RetryLater
@@ -72,7 +71,7 @@ class FacebookPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Upload each photo unpublished with its alt text, then post them together."""
-        check_post(post, LIMITS, NAME, _length)
+        check_post(post, LIMITS, NAME, "facebook")
         if post.attempt > 1 and (found := self._find(post)):
             return found
         uploaded = [self._upload(image) for image in post.images]
@@ -146,6 +145,3 @@ class FacebookPublisher(HttpPublisher):
             raise ConnectionBroken(broken_message(NAME, "no Page is connected"))
         return send(self._client, method, url, name=NAME, **kwargs)
 
-
-def _length(text: str) -> int:
-    return count(text, "facebook")

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from trip_companion.policy import count
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import (
@@ -77,7 +76,7 @@ class MastodonPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Upload each photo with its description, then post with the Idempotency-Key."""
-        check_post(post, self.limits(), NAME, _length)
+        check_post(post, self.limits(), NAME, "mastodon")
         if post.attempt > 1 and (found := self._find(post)):
             return found  # an earlier attempt got through; its key may have expired
         media_ids = [self._upload(image) for image in post.images]
@@ -192,6 +191,3 @@ class _TextOf(HTMLParser):
 def _words(text: str) -> list[str]:
     return unicodedata.normalize("NFC", text).split()
 
-
-def _length(text: str) -> int:
-    return count(text, "mastodon")  # links 23, remote mentions by their @user part

@@ -8,10 +8,9 @@ the network stays the judge, and its 4xx still becomes a PermanentFailure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import regex
 
+from trip_companion.policy import count
 from trip_companion.publish.base import Limits, OutgoingPost
 from trip_companion.publish.errors import PermanentFailure
 
@@ -29,9 +28,11 @@ def utf8_length(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def check_post(post: OutgoingPost, limits: Limits, name: str,
-               length: Callable[[str], int] = graphemes) -> None:
+def check_post(post: OutgoingPost, limits: Limits, name: str, network: str) -> None:
     """Refuse, in words a teacher can act on, a post the network would refuse anyway.
+
+    The text is counted as ``network`` counts it, by ``policy.count``: the compose page's
+    check uses the same, so what it allowed is not refused here.
 
     :raises PermanentFailure: too many photos, a photo too large, or text too long.
     """
@@ -47,7 +48,7 @@ def check_post(post: OutgoingPost, limits: Limits, name: str,
         if graphemes(image.alt) > limits.max_alt_chars:
             msg = f"The description of photo {number} is too long for {name}; shorten it."
             raise PermanentFailure(msg)
-    if (used := length(post.text)) > limits.max_chars:
+    if (used := count(post.text, network)) > limits.max_chars:
         msg = (f"The text is too long for {name}: {used} characters, "
                f"the limit is {limits.max_chars}. Shorten it.")
         raise PermanentFailure(msg)

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from trip_companion.policy import count
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import PermanentFailure, RetryLater
@@ -72,7 +71,7 @@ class XPublisher(HttpPublisher):
 
     def publish(self, post: OutgoingPost) -> Published:
         """Upload photos, set alt text, create the post; look first when retrying."""
-        check_post(post, LIMITS, NAME, _weighted_length)
+        check_post(post, LIMITS, NAME, "x")
         if post.attempt > 1 and (found := self._find(post)):
             return found
         media_ids = [self._upload(image) for image in post.images]
@@ -173,6 +172,3 @@ class XPublisher(HttpPublisher):
         headers = {"Authorization": f"Bearer {token}"}
         return http_send(self._client, method, url, name=NAME, headers=headers, **kwargs)
 
-
-def _weighted_length(text: str) -> int:
-    return count(text, "x")
