@@ -26,7 +26,6 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from trip_companion.media.errors import SanitizeError
@@ -132,7 +131,7 @@ def _jobs(files: list[str], out_dir: str, with_hash: bool) -> list[_Job]:
     A number is skipped where an input already has that name (``a-1.jpg`` beside
     ``a.jpg`` and ``a.png``), so no copy lands on another's name, nor on an original.
     """
-    stems = [Path(f).stem for f in files]
+    stems = [os.path.splitext(os.path.basename(f))[0] for f in files]
     repeats, taken, numbers = Counter(stems), set(stems), Counter[str]()
     jobs = []
     for path, stem in zip(files, stems, strict=True):
