@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import itertools
 import marshal
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from typing import IO, Any, NoReturn
+from collections.abc import Callable, Iterator
+from typing import IO, Any, NoReturn, TypeVar
 
 from trip_companion.media.errors import SanitizeError
 from trip_companion.media.model import DEFAULT_LIMITS
@@ -36,12 +37,14 @@ try:
     from trip_companion.media._scan import room as _room
 except ImportError:  # built without a C compiler
     _room = bytearray
-# input, output folder, output stem, with sha256. Strings, not Paths: a Path costs a few
-# microseconds each time it is joined or turned back into a string, on every photo.
-_Job = tuple[str, str, str, bool]
+# input, output folder, the folder opened (a descriptor), output stem, with sha256.
+# Strings, not Paths: a Path costs a few microseconds each time it is joined or turned
+# back into a string, on every photo.
+_Job = tuple[str, str, int, str, bool]
 # Below this much input parallel work loses: forking costs a few ms, and one process
 # cleans JPEG at roughly 1-2 GB/s (bench/strip.py).
 _POOL_MIN_BYTES = 32_000_000
+_T = TypeVar("_T")
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -59,10 +62,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     jobs = args.jobs
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(args.files) >= _POOL_MIN_BYTES else 1
-    failed = 0
-    for result in _run(_jobs(args.files, args.out, args.json), jobs):
-        print(_json(result) if args.json else _line(result))
-        failed += not result["ok"]
+    failed, folder = 0, os.open(args.out, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for result in _run(_jobs(args.files, args.out, folder, args.json), jobs):
+            print(_json(result) if args.json else _line(result))
+            failed += not result["ok"]
+    finally:
+        os.close(folder)
     return 1 if failed else 0
 
 
@@ -125,7 +131,7 @@ def _input_bytes(files: list[str]) -> int:
     return total
 
 
-def _jobs(files: list[str], out_dir: str, with_hash: bool) -> list[_Job]:
+def _jobs(files: list[str], out_dir: str, folder: int, with_hash: bool) -> list[_Job]:
     """Name each output after its input; repeated names get -1, -2… so none overwrite.
 
     A number is skipped where an input already has that name (``a-1.jpg`` beside
@@ -140,7 +146,7 @@ def _jobs(files: list[str], out_dir: str, with_hash: bool) -> list[_Job]:
             numbers[stem] += 1
             name = f"{stem}-{numbers[stem]}"
         taken.add(name)
-        jobs.append((os.path.normpath(path), os.path.normpath(out_dir), name, with_hash))
+        jobs.append((os.path.normpath(path), os.path.normpath(out_dir), folder, name, with_hash))
     return jobs
 
 
@@ -204,31 +210,23 @@ def _collect(child: tuple[int, IO[bytes]], share: list[_Job]) -> list[dict[str, 
 
 def strip_one(job: _Job) -> dict[str, Any]:
     """Clean one file and write its copy; return the report (never raises for bad input)."""
-    source, out_dir, stem, with_hash = job
+    source, out_dir, folder, stem, with_hash = job
     try:
         with open(source, "rb", buffering=0) as file:
             info = os.fstat(file.fileno())
             data = _read(file, info.st_size)
         clean = sanitize(data, in_place=True)
-        target = os.path.join(out_dir, f"{stem}.{clean.extension}")
-        if _is_same_file(info, target):
+        name = f"{stem}.{clean.extension}"
+        if not _write(folder, name, clean.data, info):
             return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
-        _write(target, clean.data)
     except SanitizeError as exc:
         return {"file": source, "ok": False, **exc.as_dict()}
     except OSError as exc:
         return _failure(source, "io_error", f"Could not read or write: {exc.strerror or exc}")
     except Exception as exc:  # a bug on one file must not lose the others' clean copies
         return _failure(source, "internal_error", f"Unexpected error: {exc!r}")
-    return {"file": source, "ok": True, "output": target, **clean.summary(with_sha256=with_hash)}
-
-
-def _is_same_file(source: os.stat_result, target: str) -> bool:
-    try:
-        there = os.stat(target)
-    except FileNotFoundError:
-        return False
-    return (source.st_dev, source.st_ino) == (there.st_dev, there.st_ino)
+    return {"file": source, "ok": True, "output": os.path.join(out_dir, name),
+            **clean.summary(with_sha256=with_hash)}
 
 
 def _read(file: Any, size: int) -> bytearray:
@@ -264,31 +262,97 @@ def _failure(source: str, code: str, message: str) -> dict[str, Any]:
     return {"file": source, "ok": False, "error": code, "message": message, "detail": ""}
 
 
+# Copies are written as unnamed files (O_TMPFILE), named through /proc once whole.
+_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 _TEMP_NAMES = itertools.count()
 
 
-def _write(target: str, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: no half copies."""
-    while True:
-        tmp = os.path.join(os.path.dirname(target), f".strip-{os.getpid()}-{next(_TEMP_NAMES)}")
+def _write(folder: int, name: str, data: bytes, source: os.stat_result) -> bool:
+    """Give ``folder`` the whole copy under ``name``, or nothing; False if that is the source.
+
+    The copy is written as an unnamed file and named once it is whole, so a copy cut short
+    (a full disk, the process killed) never appears under any name. It also measured a
+    little faster than a named temporary file and a rename, which lock the folder twice.
+    Where the file system has no unnamed files, that temporary file and rename it is.
+    """
+    global _UNNAMED
+    if _UNNAMED:
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            break
+            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o644, dir_fd=folder)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+            _UNNAMED = False
+        else:
+            try:
+                _write_all(fd, data)
+                return _name(fd, folder, name, source)
+            finally:
+                os.close(fd)
+    if _is_same_file(source, folder, name):
+        return False
+    tmp, fd = _at_temporary_name(folder, lambda tmp: os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=folder))
+    try:
+        _write_all(fd, data)
+    except BaseException:
+        _unlink(folder, tmp)
+        raise
+    finally:
+        os.close(fd)
+    _rename(folder, tmp, name)
+    return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view, written = memoryview(data), 0
+    while written < len(view):
+        written += os.write(fd, view[written:])
+
+
+def _name(fd: int, folder: int, name: str, source: os.stat_result) -> bool:
+    """Link the unnamed copy in as ``name``; an existing copy there is replaced whole."""
+    unnamed = f"/proc/self/fd/{fd}"
+    try:
+        os.link(unnamed, name, dst_dir_fd=folder)  # with a folder, linkat: follows /proc
+        return True
+    except FileExistsError:
+        if _is_same_file(source, folder, name):
+            return False
+    tmp, _ = _at_temporary_name(folder, lambda tmp: os.link(unnamed, tmp, dst_dir_fd=folder))
+    _rename(folder, tmp, name)
+    return True
+
+
+def _is_same_file(source: os.stat_result, folder: int, name: str) -> bool:
+    try:
+        there = os.stat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return False
+    return (source.st_dev, source.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _at_temporary_name(folder: int, make: Callable[[str], _T]) -> tuple[str, _T]:
+    """Make a file at a dot-name of our own in ``folder``, passing over names in use."""
+    while True:
+        tmp = f".strip-{os.getpid()}-{next(_TEMP_NAMES)}"
+        try:
+            return tmp, make(tmp)
         except FileExistsError:
             continue
+
+
+def _rename(folder: int, tmp: str, name: str) -> None:
     try:
-        try:
-            view, written = memoryview(data), 0
-            while written < len(view):
-                written += os.write(fd, view[written:])
-            os.fchmod(fd, 0o644)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _unlink(folder, tmp)
         raise
+
+
+def _unlink(folder: int, name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name, dir_fd=folder)
 
 
 def _line(result: dict[str, Any]) -> str:
