@@ -294,10 +294,14 @@ def _in_process_folder(source: Path, out: Path) -> float:
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    start = time.perf_counter()
-    for path in sorted(source.iterdir()):
-        strip_one((str(path), str(out), path.stem, False))
-    return time.perf_counter() - start
+    folder = os.open(out, os.O_PATH | os.O_DIRECTORY)
+    try:
+        start = time.perf_counter()
+        for path in sorted(source.iterdir()):
+            strip_one((str(path), str(out), folder, path.stem, False))
+        return time.perf_counter() - start
+    finally:
+        os.close(folder)
 
 
 def _print_targets(groups: dict, results: dict, verdicts: dict, large: dict | None) -> None:
