@@ -271,9 +271,10 @@ def _write(folder: int, name: str, data: bytes, source: os.stat_result) -> bool:
     """Give ``folder`` the whole copy under ``name``, or nothing; False if that is the source.
 
     The copy is written as an unnamed file and named once it is whole, so a copy cut short
-    (a full disk, the process killed) never appears under any name. It also measured a
-    little faster than a named temporary file and a rename, which lock the folder twice.
-    Where the file system has no unnamed files, that temporary file and rename it is.
+    (a full disk, the process killed) never appears under any name. It is faster too: a
+    named file holds the folder's lock while the file system picks its inode, and the
+    rename takes it again, so two workers writing into one folder queue for it. Where
+    the file system has no unnamed files (FAT), a dot-named file is renamed instead.
     """
     global _UNNAMED
     if _UNNAMED:
