@@ -66,3 +66,15 @@ def exiftool_session(exiftool: str):
     session = h.ExifToolSession()
     yield session
     session.close()
+
+
+@pytest.fixture(params=["unnamed", "renamed"])
+def write_path(request, monkeypatch) -> str:
+    """Both ways ``files.write_whole`` works: an unnamed file named when whole (O_TMPFILE),
+    or, where the file system has none, a dot-named file renamed."""
+    from trip_companion.media import files
+
+    if request.param == "unnamed" and not files._UNNAMED:
+        missing("this kernel has no O_TMPFILE, or /proc is not mounted")
+    monkeypatch.setattr(files, "_UNNAMED", request.param == "unnamed")
+    return request.param

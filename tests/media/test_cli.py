@@ -11,7 +11,6 @@ from PIL import Image
 
 from tests.media import helpers as h
 from tests.media.helpers import invoke_strip as _invoke
-from tests.pg import missing
 
 
 @pytest.fixture
@@ -130,105 +129,36 @@ def test_an_unexpected_error_on_one_file_spares_the_others(photos, tmp_path, mon
     assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
 
 
-@pytest.fixture(params=["unnamed", "renamed"])
-def write_path(request, monkeypatch):
-    """Both ways a copy is written: an unnamed file then named, or a dot-named file renamed."""
-    from trip_companion.media import cli
-
-    if request.param == "unnamed" and not cli._UNNAMED:
-        missing("this kernel has no O_TMPFILE, or /proc is not mounted")
-    monkeypatch.setattr(cli, "_UNNAMED", request.param == "unnamed")
-    return request.param
-
-
 def test_copies_are_written_whole_readable_and_without_temp_files(tmp_path, monkeypatch,
                                                                   write_path):
-    from trip_companion.media import cli
+    """Each copy through ``files.write_whole`` (tested there): whole, or not at all."""
+    from trip_companion.media import files
 
     source = tmp_path / "photo.jpg"
     out = tmp_path / "out"
     out.mkdir()
     (out / "photo.jpg").write_bytes(b"yesterday's copy")  # replaced whole
-    (out / f".strip-{cli.os.getpid()}-0").write_bytes(b"someone else's")  # name taken
-    monkeypatch.setattr(cli, "_TEMP_NAMES", iter(range(5)))
-    previous = cli.os.umask(0o022)
+    previous = files.os.umask(0o022)
     try:
-        for size in ((64, 48), (80, 60)):  # a fresh name, then over the copy just made
+        for size in ((64, 48), (80, 60)):  # over an old copy, then over the copy just made
             picture = h.picture(size)
             source.write_bytes(h.encode(picture, "JPEG", exif=h.exif_block().tobytes()))
             assert _invoke(str(source), "--out", str(out), "-j", "1").exit_code == 0
             with Image.open(out / "photo.jpg") as copy:
                 assert copy.size == size and "exif" not in copy.info
-            assert (out / "photo.jpg").stat().st_mode & 0o777 == 0o644
-            assert sorted(p.name for p in out.iterdir()) == [
-                f".strip-{cli.os.getpid()}-0", "photo.jpg"]
-        cli.os.umask(0o077)  # honoured, as cp does
-        assert _invoke(str(source), "--out", str(tmp_path / "private"), "-j", "1").exit_code == 0
-        assert (tmp_path / "private" / "photo.jpg").stat().st_mode & 0o777 == 0o600
+            assert (out / "photo.jpg").stat().st_mode & 0o777 == 0o644  # as cp gives
+            assert [p.name for p in out.iterdir()] == ["photo.jpg"]
     finally:
-        cli.os.umask(previous)
+        files.os.umask(previous)
 
     def full_disk(fd, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli.os, "write", full_disk)
+    monkeypatch.setattr(files.os, "write", full_disk)
     result = _invoke(str(source), "--out", str(tmp_path / "out2"), "-j", "1")
     assert result.exit_code == 1 and "No space left" in result.output
     assert "[io_error]" in result.output
     assert list((tmp_path / "out2").iterdir()) == []
-
-
-def test_a_copy_cut_short_by_a_kill_leaves_nothing_behind(tmp_path, monkeypatch):
-    """SIGKILL in the middle of a write leaves no half copy, under any name.
-
-    This is why copies are unnamed until whole: a dot-named temporary file would stay.
-    """
-    import signal
-
-    from trip_companion.media import cli
-
-    if not cli._UNNAMED:
-        missing("this kernel has no O_TMPFILE, or /proc is not mounted")
-    source = tmp_path / "photo.jpg"
-    source.write_bytes(h.encode(h.picture(), "JPEG", exif=h.exif_block().tobytes()))
-    out = tmp_path / "out"
-    out.mkdir()
-    real_write = cli.os.write
-
-    def half_then_killed(fd, data):
-        real_write(fd, bytes(data[: len(data) // 2]))
-        cli.os.kill(cli.os.getpid(), signal.SIGKILL)
-
-    pid = cli.os.fork()
-    if pid == 0:  # the child
-        try:
-            monkeypatch.setattr(cli.os, "write", half_then_killed)
-            cli.main([str(source), "--out", str(out), "-j", "1"])
-        finally:
-            cli.os._exit(3)  # not reached when the kill comes
-    _, status = cli.os.waitpid(pid, 0)
-    assert cli.os.WIFSIGNALED(status) and cli.os.WTERMSIG(status) == signal.SIGKILL
-    assert list(out.iterdir()) == []
-
-
-def test_without_unnamed_files_copies_are_renamed_into_place(tmp_path, monkeypatch):
-    """A file system without O_TMPFILE (EOPNOTSUPP) gets the rename, from then on."""
-    from trip_companion.media import cli
-
-    monkeypatch.setattr(cli, "_UNNAMED", True)
-    real_open, tried = cli.os.open, []
-
-    def no_tmpfile(path, flags, *args, **kwargs):
-        if flags & cli.os.O_TMPFILE == cli.os.O_TMPFILE:
-            tried.append(path)
-            raise OSError(cli.errno.EOPNOTSUPP, "Operation not supported")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(cli.os, "open", no_tmpfile)
-    files = _jpegs(tmp_path / "in", 3)
-    result = _invoke(*map(str, files), "--out", str(tmp_path / "out"), "-j", "1")
-    assert result.exit_code == 0 and len(tried) == 1 and cli._UNNAMED is False
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f.name for f in files]
 
 
 def test_strip_starts_without_what_a_folder_of_jpegs_does_not_need():

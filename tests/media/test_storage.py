@@ -102,7 +102,7 @@ def test_url_is_none_locally_and_presigned_on_s3(store):
             assert response.headers["Content-Type"] == "image/jpeg"
 
 
-def test_local_writes_are_atomic_and_private(tmp_path):
+def test_local_writes_are_atomic_and_private(tmp_path, write_path):
     store = LocalStore(tmp_path / "media")
     store.put("trips/1/a.jpg", b"data", "image/jpeg")
     path = store.path("trips/1/a.jpg")
@@ -110,11 +110,20 @@ def test_local_writes_are_atomic_and_private(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["a.jpg"]  # no temp left
 
 
-def test_local_failed_write_leaves_nothing(tmp_path, monkeypatch):
+def test_local_writes_reach_the_disk_before_put_returns(tmp_path, monkeypatch, write_path):
+    """The phone is told to delete its copy after ``put``: the photo and its name are flushed."""
+    flushed = []
+    monkeypatch.setattr(os, "fsync", lambda fd: flushed.append(os.fstat(fd).st_mode))
+    LocalStore(tmp_path / "media").put("trips/a.jpg", b"data", "image/jpeg")
+    assert [(stat.S_ISREG(m), stat.S_ISDIR(m)) for m in flushed] == [(True, False),
+                                                                    (False, True)]
+
+
+def test_local_failed_write_leaves_nothing(tmp_path, monkeypatch, write_path):
     store = LocalStore(tmp_path / "media")
     store.put("a.jpg", b"old", "image/jpeg")
 
-    def broken_replace(src, dst):
+    def broken_replace(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
-import itertools
 import marshal
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn, TypeVar
+from collections.abc import Iterator
+from typing import IO, Any, NoReturn
 
 from trip_companion.media.errors import SanitizeError
+from trip_companion.media.files import write_whole
 from trip_companion.media.model import DEFAULT_LIMITS
 from trip_companion.media.pipeline import sanitize
 
@@ -44,7 +43,6 @@ _Job = tuple[str, str, int, str, bool]
 # Below this much input parallel work loses: forking costs a few ms, and one process
 # cleans JPEG at roughly 1-2 GB/s (bench/strip.py).
 _POOL_MIN_BYTES = 32_000_000
-_T = TypeVar("_T")
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -217,7 +215,7 @@ def strip_one(job: _Job) -> dict[str, Any]:
             data = _read(file, info.st_size)
         clean = sanitize(data, in_place=True)
         name = f"{stem}.{clean.extension}"
-        if not _write(folder, name, clean.data, info):
+        if not write_whole(folder, name, clean.data, keep=info):
             return _failure(source, "would_overwrite", "Refusing to overwrite the original.")
     except SanitizeError as exc:
         return {"file": source, "ok": False, **exc.as_dict()}
@@ -260,100 +258,6 @@ def _read(file: Any, size: int) -> bytearray:
 
 def _failure(source: str, code: str, message: str) -> dict[str, Any]:
     return {"file": source, "ok": False, "error": code, "message": message, "detail": ""}
-
-
-# Copies are written as unnamed files (O_TMPFILE), named through /proc once whole.
-_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
-_TEMP_NAMES = itertools.count()
-
-
-def _write(folder: int, name: str, data: bytes, source: os.stat_result) -> bool:
-    """Give ``folder`` the whole copy under ``name``, or nothing; False if that is the source.
-
-    The copy is written as an unnamed file and named once it is whole, so a copy cut short
-    (a full disk, the process killed) never appears under any name. It is faster too: a
-    named file holds the folder's lock while the file system picks its inode, and the
-    rename takes it again, so two workers writing into one folder queue for it. Where
-    the file system has no unnamed files (FAT), a dot-named file is renamed instead.
-    """
-    global _UNNAMED
-    if _UNNAMED:
-        try:
-            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o644, dir_fd=folder)
-        except OSError as exc:
-            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-                raise
-            _UNNAMED = False
-        else:
-            try:
-                _write_all(fd, data)
-                return _name(fd, folder, name, source)
-            finally:
-                os.close(fd)
-    if _is_same_file(source, folder, name):
-        return False
-    tmp, fd = _at_temporary_name(folder, lambda tmp: os.open(
-        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=folder))
-    try:
-        _write_all(fd, data)
-    except BaseException:
-        _unlink(folder, tmp)
-        raise
-    finally:
-        os.close(fd)
-    _rename(folder, tmp, name)
-    return True
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view, written = memoryview(data), 0
-    while written < len(view):
-        written += os.write(fd, view[written:])
-
-
-def _name(fd: int, folder: int, name: str, source: os.stat_result) -> bool:
-    """Link the unnamed copy in as ``name``; an existing copy there is replaced whole."""
-    unnamed = f"/proc/self/fd/{fd}"
-    try:
-        os.link(unnamed, name, dst_dir_fd=folder)  # with a folder, linkat: follows /proc
-        return True
-    except FileExistsError:
-        if _is_same_file(source, folder, name):
-            return False
-    tmp, _ = _at_temporary_name(folder, lambda tmp: os.link(unnamed, tmp, dst_dir_fd=folder))
-    _rename(folder, tmp, name)
-    return True
-
-
-def _is_same_file(source: os.stat_result, folder: int, name: str) -> bool:
-    try:
-        there = os.stat(name, dir_fd=folder)
-    except FileNotFoundError:
-        return False
-    return (source.st_dev, source.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _at_temporary_name(folder: int, make: Callable[[str], _T]) -> tuple[str, _T]:
-    """Make a file at a dot-name of our own in ``folder``, passing over names in use."""
-    while True:
-        tmp = f".strip-{os.getpid()}-{next(_TEMP_NAMES)}"
-        try:
-            return tmp, make(tmp)
-        except FileExistsError:
-            continue
-
-
-def _rename(folder: int, tmp: str, name: str) -> None:
-    try:
-        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        _unlink(folder, tmp)
-        raise
-
-
-def _unlink(folder: int, name: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=folder)
 
 
 def _line(result: dict[str, Any]) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
+
+from trip_companion.media.files import write_whole
 
 PREFIX = "TRIP_COMPANION_"
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
@@ -80,26 +81,21 @@ class LocalStore:
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        """Write atomically: a temp file in the same folder, fsync, then ``os.replace``.
+        """Write whole or not at all (``files.write_whole``), on disk before we return.
 
-        A reader sees the old object or the new one, never half a photo, and the photo
-        is on disk before we tell the phone it may delete its copy. ``content_type`` is
-        not stored: the app serves the file with the type its extension implies.
+        A reader sees the old object or the new one, never half a photo; a write cut
+        short leaves no part of a photo behind; and the photo is on disk before we tell
+        the phone it may delete its copy. ``content_type`` is not stored: the app serves
+        the file with the type its extension implies.
         """
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".put-")
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, self.mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
+            write_whole(folder, path.name, data, mode=self.mode, durable=True)
+            os.fsync(folder)  # the new name, too
+        finally:
+            os.close(folder)
 
     def get(self, key: str) -> bytes:
         """Return the bytes under ``key``.
@@ -123,14 +119,6 @@ class LocalStore:
         """Return None: local files have no public URL; the app streams them."""
         self.path(key)
         return None
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class S3Store:
