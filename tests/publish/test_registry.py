@@ -37,3 +37,27 @@ def test_feed_needs_a_feed_store_and_unknown_networks_are_refused():
         create_publisher("feed")
     with pytest.raises(KeyError):
         create_publisher("myspace", feed_store=InMemoryFeedStore())
+
+
+def test_health_reads_an_outage_as_unreachable_and_a_refusal_as_broken():
+    from trip_companion.publish import ConnectionBroken, Health, RetryLater
+    from trip_companion.publish.http import reports_health
+
+    class Network:
+        def __init__(self, error: Exception | None) -> None:
+            self.error = error
+
+        @reports_health
+        def health(self) -> Health:
+            """Ask the network."""
+            if self.error:
+                raise self.error
+            return Health("ok", "Connected.")
+
+    assert Network(None).health() == Health("ok", "Connected.")
+    assert Network(RetryLater(30, "Could not reach X.")).health() == Health(
+        "unreachable", "Could not reach X.")
+    assert Network(ConnectionBroken("Reconnect X.")).health() == Health("broken", "Reconnect X.")
+    assert Network.health.__doc__ == "Ask the network."
+    with pytest.raises(ValueError):  # a bug is not a network's answer
+        Network(ValueError("bug")).health()

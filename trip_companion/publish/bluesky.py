@@ -26,8 +26,15 @@ from trip_companion.publish.bluesky_session import (
     token_expired,
 )
 from trip_companion.publish.credentials import CredentialStore
-from trip_companion.publish.errors import PermanentFailure, RetryLater
-from trip_companion.publish.http import HttpPublisher, check, json_or_empty, make_client, send
+from trip_companion.publish.errors import PermanentFailure
+from trip_companion.publish.http import (
+    HttpPublisher,
+    check,
+    json_or_empty,
+    make_client,
+    reports_health,
+    send,
+)
 from trip_companion.publish.text import HASHTAG, URL, check_post, utf8_length
 
 POST = "app.bsky.feed.post"
@@ -106,14 +113,10 @@ class BlueskyPublisher(HttpPublisher):
             self._xrpc("POST", "com.atproto.repo.deleteRecord",
                        json={"repo": did, "collection": collection, "rkey": rkey})
 
+    @reports_health
     def health(self) -> Health:
         """Ask the PDS who we are with the stored session."""
-        try:
-            handle = self._xrpc("GET", "com.atproto.server.getSession").get("handle")
-        except RetryLater as exc:
-            return Health("unreachable", exc.message)
-        except PermanentFailure as exc:
-            return Health("broken", exc.message)
+        handle = self._xrpc("GET", "com.atproto.server.getSession").get("handle")
         return Health("ok", f"Connected to Bluesky as @{handle}.")
 
     def limits(self) -> Limits:

@@ -16,7 +16,7 @@ import httpx
 
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
-from trip_companion.publish.errors import ConnectionBroken, PermanentFailure, RetryLater
+from trip_companion.publish.errors import ConnectionBroken
 from trip_companion.publish.facebook_errors import (
     NAME,
     DuplicatePost,
@@ -27,10 +27,12 @@ from trip_companion.publish.http import (
     HttpPublisher,
     SentButUnanswered,
     broken_message,
+    find_quietly,
     make_client,
+    reports_health,
     send,
 )
-from trip_companion.publish.text import check_post
+from trip_companion.publish.text import check_post, words
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v24.0"
 LIMITS = Limits(max_images=4, max_image_bytes=9_999_999, max_chars=63_206,  # "< 10 MB"
@@ -81,7 +83,7 @@ class FacebookPublisher(HttpPublisher):
         try:
             post_id = str(self._graph("POST", f"/{self._page_id}/feed", json=body)["id"])
         except (SentButUnanswered, DuplicatePost):
-            if found := self._find_quietly(post):
+            if found := find_quietly(self._find, post):
                 return found
             raise
         return self._published(post_id, uploaded)
@@ -93,14 +95,10 @@ class FacebookPublisher(HttpPublisher):
             if not is_missing(response):
                 raise_for_error(response)
 
+    @reports_health
     def health(self) -> Health:
         """Read the Page with the stored token."""
-        try:
-            page = self._graph("GET", f"/{self._page_id}", params={"fields": "id,name"})
-        except RetryLater as exc:
-            return Health("unreachable", exc.message)
-        except PermanentFailure as exc:
-            return Health("broken", exc.message)
+        page = self._graph("GET", f"/{self._page_id}", params={"fields": "id,name"})
         if self._expires_at and self._expires_at - time.time() < EXPIRY_WARNING.total_seconds():
             return Health("expiring", "The Facebook connection expires within two weeks; "
                           "the headteacher should reconnect the Page in Trip Companion's "
@@ -123,15 +121,9 @@ class FacebookPublisher(HttpPublisher):
                   "limit": 25}
         posts = self._graph("GET", f"/{self._page_id}/published_posts", params=params)
         for item in posts.get("data", []):
-            if " ".join(item.get("message", "").split()) == " ".join(post.text.split()):
+            if words(item.get("message", "")) == words(post.text):
                 return self._published(str(item["id"]), photo_ids(item))
         return None
-
-    def _find_quietly(self, post: OutgoingPost) -> Published | None:
-        try:
-            return self._find(post)
-        except RetryLater:
-            return None  # can't tell now; the caller retries with attempt > 1
 
     def _published(self, post_id: str, photos: list[str]) -> Published:
         return Published(self.network, post_id, f"https://www.facebook.com/{post_id}",

@@ -6,11 +6,13 @@ worker's retry logic never needs to know which network it is talking to.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
+from trip_companion.publish.base import Health, OutgoingPost, Published
 from trip_companion.publish.errors import (
     ConnectionBroken,
     PermanentFailure,
@@ -22,6 +24,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 OUTAGE_RETRY_SECONDS = 30.0
 USER_AGENT = "TripCompanion/0.1 (school trip publisher)"
 
+_P = TypeVar("_P")
 # Failures before a byte reached the server: a retry cannot duplicate anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -109,3 +112,30 @@ def json_or_empty(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def reports_health(ask: Callable[[_P], Health]) -> Callable[[_P], Health]:
+    """Make a ``health`` method read an outage as unreachable and a refusal as broken."""
+
+    @functools.wraps(ask)
+    def health(publisher: _P) -> Health:
+        try:
+            return ask(publisher)
+        except RetryLater as exc:
+            return Health("unreachable", exc.message)
+        except PermanentFailure as exc:
+            return Health("broken", exc.message)
+
+    return health
+
+
+def find_quietly(find: Callable[[OutgoingPost], Published | None],
+                 post: OutgoingPost) -> Published | None:
+    """Look for a post that may have gone through; None when the network can't say now.
+
+    The caller then fails with its own error, and the retry (attempt > 1) looks again.
+    """
+    try:
+        return find(post)
+    except RetryLater:
+        return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -24,7 +23,6 @@ from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Pub
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.errors import (
     ConnectionBroken,
-    PermanentFailure,
     PublishError,
     RetryLater,
 )
@@ -34,9 +32,10 @@ from trip_companion.publish.http import (
     check,
     json_or_empty,
     make_client,
+    reports_health,
     send,
 )
-from trip_companion.publish.text import check_post
+from trip_companion.publish.text import check_post, words
 
 NAME = "Mastodon"
 # Used until /api/v2/instance answers: the defaults of older servers, the stricter.
@@ -93,14 +92,10 @@ class MastodonPublisher(HttpPublisher):
         if response.status_code != 404:
             check(response, name=NAME, detail=error_detail)
 
+    @reports_health
     def health(self) -> Health:
         """Verify the token by asking who it belongs to."""
-        try:
-            account = self._json("GET", "/api/v1/accounts/verify_credentials")
-        except RetryLater as exc:
-            return Health("unreachable", exc.message)
-        except PermanentFailure as exc:
-            return Health("broken", exc.message)
+        account = self._json("GET", "/api/v1/accounts/verify_credentials")
         return Health("ok", f"Connected to Mastodon as @{account.get('acct')}.")
 
     def limits(self) -> Limits:
@@ -122,7 +117,7 @@ class MastodonPublisher(HttpPublisher):
         alts = [image.alt for image in post.images]
         for status in statuses:
             if (datetime.fromisoformat(status["created_at"]) >= since
-                    and _words(plain_text(status.get("content", ""))) == _words(post.text)
+                    and words(plain_text(status.get("content", ""))) == words(post.text)
                     and [m.get("description") for m in status.get("media_attachments", [])]
                     == alts):
                 return Published(self.network, str(status["id"]), status.get("url"))
@@ -187,7 +182,4 @@ class _TextOf(HTMLParser):
     def handle_data(self, data: str) -> None:
         self.parts.append(data)  # a link's hidden and shortened spans add up to it whole
 
-
-def _words(text: str) -> list[str]:
-    return unicodedata.normalize("NFC", text).split()
 

@@ -8,6 +8,8 @@ the network stays the judge, and its 4xx still becomes a PermanentFailure.
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
 from trip_companion.policy import count
@@ -21,6 +23,14 @@ HASHTAG = regex.compile(r"(?<![\w#])#(\p{L}[\p{L}\p{N}_]*)")
 def graphemes(text: str) -> int:
     """Count user-perceived characters (Unicode extended grapheme clusters)."""
     return len(regex.findall(r"\X", text))
+
+
+def words(text: str) -> list[str]:
+    """A post's text as its words: how to tell our post from the copy a network gives back.
+
+    Networks re-space what they store, and may re-normalise it (NFC).
+    """
+    return unicodedata.normalize("NFC", text).split()
 
 
 def utf8_length(text: str) -> int:

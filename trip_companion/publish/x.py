@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any, ClassVar
@@ -18,16 +17,17 @@ import httpx
 
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
-from trip_companion.publish.errors import PermanentFailure, RetryLater
 from trip_companion.publish.http import (
     HttpPublisher,
     SentButUnanswered,
     check,
+    find_quietly,
     json_or_empty,
     make_client,
+    reports_health,
 )
 from trip_companion.publish.http import send as http_send
-from trip_companion.publish.text import check_post
+from trip_companion.publish.text import check_post, words
 from trip_companion.publish.x_oauth import NAME, XTokens
 
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -49,9 +49,8 @@ def error_detail(response: httpx.Response) -> str:
 
 def same_text(ours: str, theirs: str) -> bool:
     """Compare our text with X's copy, which escapes &<> and appends t.co media links."""
-    words = [w for w in html.unescape(theirs).split() if not w.startswith(_TCO)]
-    return " ".join(unicodedata.normalize("NFC", ours).split()) == " ".join(
-        unicodedata.normalize("NFC", " ".join(words)).split())
+    kept = [w for w in html.unescape(theirs).split() if not w.startswith(_TCO)]
+    return words(ours) == words(" ".join(kept))
 
 
 class XPublisher(HttpPublisher):
@@ -86,14 +85,10 @@ class XPublisher(HttpPublisher):
         if response.status_code != 404:
             check(response, name=NAME, detail=error_detail)
 
+    @reports_health
     def health(self) -> Health:
         """Check the token by asking who it belongs to."""
-        try:
-            user = self._json("GET", "/2/users/me")["data"]
-        except RetryLater as exc:
-            return Health("unreachable", exc.message)
-        except PermanentFailure as exc:
-            return Health("broken", exc.message)
+        user = self._json("GET", "/2/users/me")["data"]
         if not self.tokens.credentials().get("refresh_token"):
             return Health("expiring", "X was connected without offline access, so the "
                           "connection ends within two hours; the headteacher should "
@@ -109,11 +104,11 @@ class XPublisher(HttpPublisher):
             response = self._send("POST", "/2/tweets", json=body)
             duplicate = response.status_code == 403 and "duplicate" in error_detail(
                 response).lower()
-            if duplicate and (found := self._find_quietly(post)):
+            if duplicate and (found := find_quietly(self._find, post)):
                 return found  # an earlier attempt got through after all
             data = check(response, name=NAME, detail=error_detail).json()["data"]
         except SentButUnanswered:
-            if found := self._find_quietly(post):
+            if found := find_quietly(self._find, post):
                 return found
             raise
         return self._published(data["id"])
@@ -129,12 +124,6 @@ class XPublisher(HttpPublisher):
             if same_text(post.text, tweet["text"]):
                 return self._published(tweet["id"])
         return None
-
-    def _find_quietly(self, post: OutgoingPost) -> Published | None:
-        try:
-            return self._find(post)
-        except RetryLater:
-            return None  # can't tell now; the caller retries with attempt > 1
 
     def _user_id(self) -> str:
         if user_id := self.tokens.credentials().get("user_id"):
