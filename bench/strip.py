@@ -294,7 +294,7 @@ def _in_process_folder(source: Path, out: Path) -> float:
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    folder = os.open(out, os.O_PATH | os.O_DIRECTORY)
+    folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
         start = time.perf_counter()
         for path in sorted(source.iterdir()):

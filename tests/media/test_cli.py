@@ -212,7 +212,7 @@ def test_a_large_batch_is_shared_with_forked_workers(tmp_path, monkeypatch):
     files = _jpegs(tmp_path / "in", 9)
     out = tmp_path / "out"
     out.mkdir()
-    folder = cli.os.open(out, cli.os.O_PATH)
+    folder = cli.os.open(out, cli.os.O_RDONLY | cli.os.O_DIRECTORY)
     try:
         reports = list(cli._run(cli._jobs(tuple(files), out, folder, False), 3))
     finally:

@@ -55,12 +55,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = parser.parse_intermixed_args(argv)  # photos may come after --out too
     try:
         os.makedirs(args.out, exist_ok=True)
+        folder = os.open(args.out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
         parser.error(f"--out {args.out!r}: {exc.strerror or exc} (it must be a folder)")
     jobs = args.jobs
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(args.files) >= _POOL_MIN_BYTES else 1
-    failed, folder = 0, os.open(args.out, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    failed = 0
     try:
         for result in _run(_jobs(args.files, args.out, folder, args.json), jobs):
             print(_json(result) if args.json else _line(result))
