@@ -37,23 +37,66 @@ def reference(data: bytes, start: int) -> int:
     return -1 if found is None else found.start()
 
 
+# Both loops: the one this CPU runs (AVX2 on ours) and the memchr one that runs elsewhere.
+SEARCHES = ["scan_end", "scan_end_memchr"]
+
+
 @native
+@pytest.mark.parametrize("search", SEARCHES)
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(BYTE, max_size=80).map(bytes), st.integers(0, 80))
-def test_native_search_matches_the_regex(data, start):
+def test_native_search_matches_the_regex(search, data, start):
     start = min(start, len(data))
-    assert _scan.scan_end(data, start) == reference(data, start)
+    assert getattr(_scan, search)(data, start) == reference(data, start)
 
 
 @native
+@pytest.mark.parametrize("search", SEARCHES)
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from([0xFF, 0x00, 0x00, 0x41, 0xD3, 0xD9]), min_size=30,
+                max_size=300).map(bytes), st.integers(0, 300))
+def test_native_search_matches_the_regex_across_32_byte_steps(search, data, start):
+    """Long enough for several AVX2 steps, so every marker lands at every place in one."""
+    start = min(start, len(data))
+    assert getattr(_scan, search)(data, start) == reference(data, start)
+
+
+@native
+@pytest.mark.parametrize("search", SEARCHES)
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=4096), st.integers(0, 4096))
-def test_native_search_matches_the_regex_on_any_bytes(data, start):
+def test_native_search_matches_the_regex_on_any_bytes(search, data, start):
     start = min(start, len(data))
-    assert _scan.scan_end(data, start) == reference(data, start)
+    assert getattr(_scan, search)(data, start) == reference(data, start)
 
 
 @native
+@pytest.mark.parametrize("search", SEARCHES)
+def test_every_place_a_marker_can_be_near_a_step_and_the_end(search):
+    """A 0xFF00-stuffed run with one marker moved through every offset of 100 bytes,
+    from every start, beside a restart marker and fill: the end of a step is where a
+    0xFF and the byte after it fall into different steps."""
+    for size in (33, 34, 64, 65, 66, 100):
+        for at in range(size - 1):
+            data = bytearray(b"\xff\x00" * (size // 2) + b"\xff" * (size % 2))
+            data[at:at + 2] = b"\xff\xd9"
+            if at >= 4:
+                data[at - 4:at] = b"\xff\xd3\xff\xff"
+            for start in range(size + 1):
+                assert getattr(_scan, search)(bytes(data), start) == reference(
+                    bytes(data), start), (size, at, start)
+
+
+@native
+def test_the_cpu_decides_which_loop_runs():
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        avx2 = any("avx2" in line.split() for line in info if line.startswith("flags"))
+    expected = "avx2" if avx2 else "memchr"
+    assert expected == _scan.SEARCH
+
+
+@native
+@pytest.mark.parametrize("search", SEARCHES)
 @pytest.mark.parametrize(("data", "start", "expected"), [
     (b"", 0, -1),
     (b"\xff", 0, -1),                       # a lone 0xFF at the end is not a marker yet
@@ -62,9 +105,10 @@ def test_native_search_matches_the_regex_on_any_bytes(data, start):
     (b"\xff\xd9", 2, -1),
     (b"ab\xff\x00\xff\xd3\xff\xff\xd9", 0, 7),  # stuffing, a restart and fill are skipped
     (b"\xff\xe1" + b"\x00" * 100, 1, -1),
+    (b"\xff\x00" * 40 + b"\xff", 0, -1),     # ends on a 0xFF with nothing after it
 ])
-def test_edges(data, start, expected):
-    assert _scan.scan_end(data, start) == expected == reference(data, start)
+def test_edges(search, data, start, expected):
+    assert getattr(_scan, search)(data, start) == expected == reference(data, start)
 
 
 @native
