@@ -4,9 +4,10 @@ The walk checks every segment length against the file, that table segments hold 
 their tables, that there is one supported frame header and at least one scan, and that
 an end-of-image marker ends the first picture: that is what tells a cut-off upload from
 a whole one. The frame header gives the dimensions for the pixel limit before anything
-is decoded. Each scan is skipped with one search for the next marker: ``_scan``, a few
-lines of C around memchr, where it was built, else the same search as a regex. The walk
-reads bytes that cannot change under it: ``bytes``, or a bytearray the caller owns.
+is decoded. Each scan is skipped with one search for the next marker: ``_scan``, a short
+loop in C (AVX2 where the CPU has it, else memchr), where it was built, else the same
+search as a regex. The walk reads bytes that cannot change under it: ``bytes``, or a
+bytearray the caller owns.
 """
 
 from __future__ import annotations
