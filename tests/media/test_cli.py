@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pillow_heif
 import pytest
@@ -327,7 +328,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
         stderr = run.stderr.read().decode()
     assert run.wait() == 1 and "Traceback" not in stderr, stderr
     written = list((tmp_path / "out").iterdir())
-    assert written and not [p for p in written if p.name.startswith(".strip-")]
+    assert written and not [p for p in written if p.name.startswith(".")]
     for path in written:  # what was written is whole
         assert Image.open(path).verify() is None
 
@@ -403,3 +404,36 @@ def test_flasks_command_group_hands_strip_its_arguments(photos, tmp_path):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [row["ok"] for row in rows] == [False, True]
     assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
+
+
+def test_a_write_only_folder_takes_copies_as_it_would_from_cp(photos, tmp_path):
+    """A drop box (-wx: copies go in, nobody can list it) needs no read permission."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.pg import missing
+
+    out = tmp_path / "dropbox"
+    out.mkdir()
+    out.chmod(0o333)
+    command = [sys.executable, "-m", "trip_companion.media.cli", str(photos / "IMG_0001.JPG"),
+               "--out", str(out)]
+    if os.geteuid() == 0:  # root passes every permission check: run without its capabilities
+        if not shutil.which("setpriv"):
+            missing("setpriv (util-linux) is needed to drop root's capabilities")
+        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", *command]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+    finally:
+        out.chmod(0o755)
+    assert [p.name for p in out.iterdir()] == ["IMG_0001.jpg"]
+
+
+def test_no_descriptor_is_left_open(photos, tmp_path):
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(3):  # good files, bad files, a copy refused over its original
+        _invoke(*map(str, sorted(photos.iterdir())), "--out", str(tmp_path / "out"), "-j", "1")
+        _invoke(str(photos / "IMG_0001.JPG"), "--out", str(photos))
+    assert sorted(os.listdir("/proc/self/fd")) == before

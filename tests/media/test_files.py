@@ -149,3 +149,19 @@ def test_other_errors_are_not_taken_for_a_missing_feature(folder, monkeypatch):
     with pytest.raises(PermissionError):
         write_whole(folder, "a.jpg", b"x")
     assert files._UNNAMED is True
+
+
+def test_no_descriptor_is_left_open(tmp_path, folder, monkeypatch, write_path):
+    before = sorted(os.listdir("/proc/self/fd"))
+    write_whole(folder, "a.jpg", b"x", durable=True)
+    write_whole(folder, "a.jpg", b"y", mode=0o600)
+    assert not write_whole(folder, "a.jpg", b"z", keep=(tmp_path / "a.jpg").stat())
+
+    def full_disk(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "write", full_disk)
+    for name in ("a.jpg", "b.jpg"):
+        with pytest.raises(OSError):
+            write_whole(folder, name, b"new")
+    assert sorted(os.listdir("/proc/self/fd")) == before

@@ -83,6 +83,22 @@ def test_post_that_appears_after_the_timeout_is_found_on_retry(facebook: Faceboo
     assert [p["id"] for p in fake_facebook.posts] == [retried.remote_id]
 
 
+def test_the_retry_knows_its_post_in_whatever_form_the_page_gives_the_text_back(
+        facebook: FacebookPublisher, fake_facebook: FakeFacebook):
+    """Re-spaced, and composed (NFC) where we sent a decomposed é: the same post."""
+    import unicodedata
+
+    text = "Cafe\u0301 stop  on the way to the lake!"
+    fake_facebook.slow("feed", STALL, after=False)
+    with pytest.raises(RetryLater):
+        facebook.publish(outgoing(text=text))
+    wait_for(lambda: fake_facebook.posts)
+    stored = fake_facebook.page_posts[fake_facebook.posts[0]["id"]]
+    stored["message"] = unicodedata.normalize("NFC", " ".join(text.split()))
+    retried = facebook.publish(outgoing(text=text, attempt=2))
+    assert [p["id"] for p in fake_facebook.posts] == [retried.remote_id]
+
+
 def test_revoked_token_breaks_the_connection_in_plain_words(facebook: FacebookPublisher,
                                                             fake_facebook: FakeFacebook):
     fake_facebook.token = None  # the admin changed their Facebook password

@@ -40,6 +40,9 @@ except ImportError:  # built without a C compiler
 # Strings, not Paths: a Path costs a few microseconds each time it is joined or turned
 # back into a string, on every photo.
 _Job = tuple[str, str, int, str, bool]
+# The output folder is opened only to name files in it: O_PATH (Linux) needs no read
+# permission, so a write-only drop-box folder works, as it does for cp.
+_FOLDER = getattr(os, "O_PATH", os.O_RDONLY)
 # Below this much input parallel work loses: forking costs a few ms, and one process
 # cleans JPEG at roughly 1-2 GB/s (bench/strip.py).
 _POOL_MIN_BYTES = 32_000_000
@@ -55,9 +58,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = parser.parse_intermixed_args(argv)  # photos may come after --out too
     try:
         os.makedirs(args.out, exist_ok=True)
-        folder = os.open(args.out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        folder = os.open(args.out, _FOLDER | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
-        parser.error(f"--out {args.out!r}: {exc.strerror or exc} (it must be a folder)")
+        hint = " (it must be a folder)" if isinstance(exc, FileExistsError | NotADirectoryError) \
+            else ""
+        parser.error(f"--out {args.out!r}: {exc.strerror or exc}{hint}")
     jobs = args.jobs
     if jobs is None:
         jobs = (os.cpu_count() or 1) if _input_bytes(args.files) >= _POOL_MIN_BYTES else 1

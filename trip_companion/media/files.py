@@ -3,8 +3,11 @@
 The photo store and ``strip`` both write this way. A write cut short (a full disk, the
 process killed) leaves nothing under any name: no half photo for a reader, and no
 orphaned part of a child's photo that nobody will ever find to delete, as a named
-temporary file would be. Where the file system has no unnamed files (``O_TMPFILE``:
-FAT, some network file systems), a dot-named temporary file is renamed into place.
+temporary file would be. One instant remains: an unnamed file cannot be renamed over
+an existing one, so a replacement is linked in under a dot-name first and then renamed
+over it, and a kill between those two calls leaves that whole copy under its dot-name.
+Where the file system has no unnamed files (``O_TMPFILE``: FAT, some network file
+systems), a dot-named temporary file is written and renamed into place.
 """
 
 from __future__ import annotations

@@ -84,9 +84,10 @@ class LocalStore:
         """Write whole or not at all (``files.write_whole``), on disk before we return.
 
         A reader sees the old object or the new one, never half a photo; a write cut
-        short leaves no part of a photo behind; and the photo is on disk before we tell
-        the phone it may delete its copy. ``content_type`` is not stored: the app serves
-        the file with the type its extension implies.
+        short leaves no part of a photo behind (but see ``files`` on replacing); and the
+        photo is on disk before we tell the phone it may delete its copy.
+        ``content_type`` is not stored: the app serves the file with the type its
+        extension implies.
         """
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
