@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.prerequisites import free_port  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpus"
 TC = ROOT / ".venv" / "bin" / "trip-companion"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -159,12 +160,6 @@ def prepare_data(data_dir: Path, password: str, max_side: int | None) -> dict[st
                        input=password + "\n", text=True, env=env, check=True,
                        capture_output=True)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 def shared_path(*parts: str) -> Path:
     """A path under ../shared/, or skip the test saying why (fail in CI, where it is)."""
-    from tests.pg import missing
+    from tests.prerequisites import missing
 
     path = SHARED.joinpath(*parts)
     if not path.exists():

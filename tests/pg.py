@@ -5,18 +5,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.prerequisites import free_port, missing
 
 
 def _pg_bin() -> Path | None:
@@ -26,13 +19,6 @@ def _pg_bin() -> Path | None:
 
 def _as_cluster_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-def missing(reason: str):
-    """Skip on a developer machine, but fail in CI, where everything must be tested."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 class Cluster:

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import time
 
-from tests.pg import free_port, missing
+from tests.prerequisites import free_port, missing
 
 
 class RedisServer:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+from tests.prerequisites import free_port
 
 
 class Sink:
@@ -15,12 +16,6 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class MailServer:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.media import generated
 from tests.media import helpers as h
-from tests.pg import missing
+from tests.prerequisites import missing
 from trip_companion.media import CleanImage, sanitize
 
 

@@ -412,7 +412,7 @@ def test_a_write_only_folder_takes_copies_as_it_would_from_cp(photos, tmp_path):
     import subprocess
     import sys
 
-    from tests.pg import missing
+    from tests.prerequisites import missing
 
     out = tmp_path / "dropbox"
     out.mkdir()

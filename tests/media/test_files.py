@@ -9,9 +9,13 @@ import stat
 
 import pytest
 
-from tests.pg import missing
+from tests.prerequisites import missing
 from trip_companion.media import files
 from trip_companion.media.files import write_whole
+
+
+def _full_disk(fd, data):
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 @pytest.fixture
@@ -74,12 +78,8 @@ def test_durable_means_on_disk_before_it_has_a_name(tmp_path, folder, monkeypatc
 
 def test_a_write_that_fails_leaves_what_was_there(tmp_path, folder, monkeypatch, write_path):
     write_whole(folder, "a.jpg", b"old")
-
-    def full_disk(fd, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     with monkeypatch.context() as patch:
-        patch.setattr(files.os, "write", full_disk)
+        patch.setattr(files.os, "write", _full_disk)
         with pytest.raises(OSError, match="No space left"):
             write_whole(folder, "a.jpg", b"new")
         with pytest.raises(OSError, match="No space left"):
@@ -157,10 +157,7 @@ def test_no_descriptor_is_left_open(tmp_path, folder, monkeypatch, write_path):
     write_whole(folder, "a.jpg", b"y", mode=0o600)
     assert not write_whole(folder, "a.jpg", b"z", keep=(tmp_path / "a.jpg").stat())
 
-    def full_disk(fd, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(files.os, "write", full_disk)
+    monkeypatch.setattr(files.os, "write", _full_disk)
     for name in ("a.jpg", "b.jpg"):
         with pytest.raises(OSError):
             write_whole(folder, name, b"new")

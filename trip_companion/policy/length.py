@@ -31,7 +31,9 @@ NAMES = {
 }
 URL_LENGTH = 23
 _X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-_HEAVY = regex.compile(r"[^\u0000-\u10FF\u2000-\u200D\u2010-\u201F\u2032-\u2037]|\uFE0F|\u20E3")
+# Anything outside those ranges, or an emoji's presentation selector or keycap.
+_HEAVY = regex.compile("[^" + "".join(f"\\u{low:04X}-\\u{high:04X}" for low, high in _X_LIGHT)
+                       + "]|\\uFE0F|\\u20E3")
 _GRAPHEME = regex.compile(r"\X")
 _EMOJI = regex.compile(r"\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\u20E3|\p{RI}")
 _SCHEMED_URL = regex.compile(r"https?://[^\s<>\"]+[^\s<>\".,!?:;)'’]")

@@ -24,6 +24,7 @@ from trip_companion.publish.facebook_errors import (
     raise_for_error,
 )
 from trip_companion.publish.http import (
+    LOOKBACK,
     HttpPublisher,
     SentButUnanswered,
     broken_message,
@@ -37,7 +38,6 @@ from trip_companion.publish.text import check_post, words
 DEFAULT_BASE_URL = "https://graph.facebook.com/v24.0"
 LIMITS = Limits(max_images=4, max_image_bytes=9_999_999, max_chars=63_206,  # "< 10 MB"
                 max_side=2048, max_alt_chars=1000)
-LOOKBACK = timedelta(minutes=5)
 EXPIRY_WARNING = timedelta(days=14)
 ATTACHMENT_FIELDS = "attachments{target{id},subattachments{target{id}}}"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -21,6 +22,9 @@ from trip_companion.publish.errors import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# How far before a post's first attempt to look for it on a retry: clock skew between us
+# and the network.
+LOOKBACK = timedelta(minutes=5)
 OUTAGE_RETRY_SECONDS = 30.0
 USER_AGENT = "TripCompanion/0.1 (school trip publisher)"
 

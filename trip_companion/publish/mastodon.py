@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from trip_companion.publish.errors import (
     RetryLater,
 )
 from trip_companion.publish.http import (
+    LOOKBACK,
     HttpPublisher,
     broken_message,
     check,
@@ -42,7 +43,6 @@ NAME = "Mastodon"
 FALLBACK_LIMITS = Limits(max_images=4, max_image_bytes=10 * 1024 * 1024, max_chars=500,
                          max_side=3840, max_alt_chars=1500)
 PROCESSING_WAIT_SECONDS = 60.0
-LOOKBACK = timedelta(minutes=5)  # clock skew between us and the server when matching
 _PROCESSING = (202, 206)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import Any, ClassVar
 
 import httpx
@@ -18,6 +18,7 @@ import httpx
 from trip_companion.publish.base import Health, Image, Limits, OutgoingPost, Published
 from trip_companion.publish.credentials import CredentialStore
 from trip_companion.publish.http import (
+    LOOKBACK,
     HttpPublisher,
     SentButUnanswered,
     check,
@@ -35,7 +36,6 @@ LIMITS = Limits(max_images=4, max_image_bytes=5 * 1024 * 1024, max_chars=280,
                 max_side=4096, max_alt_chars=1000)
 # The most restrictive value X accepts: with no @mentions, only the author can reply.
 REPLY_SETTINGS = "mentionedUsers"
-LOOKBACK = timedelta(minutes=5)  # clock skew between us and X when matching our post
 _TCO = "https://t.co/"
 
 

@@ -97,7 +97,7 @@ def inventory():
 def event_photos(event_id: int):
     event = events.find(get_db(), current_user, event_id) or abort(404)
     return render("events/photos.html", "events/_photos.html", event=event,
-                       photos=photos.for_event(get_db(), event))
+                  photos=photos.for_event(get_db(), event))
 
 
 @bp.get("/photos/<int:photo_id>/thumb.jpg")
